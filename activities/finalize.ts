@@ -1,0 +1,79 @@
+// The last phases: assemble and sanitise the course, commit it atomically, or record why the run failed.
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import {
+  CourseStructureSchema,
+  describeZodError,
+  type CourseStructure,
+  type GenerationJobInput,
+  type MetadataOutput,
+  type SectionOutput,
+} from '../workflows/schemas';
+import { ErrorType, type CommitRequest, type FailureRecord, type GenerationMetadata } from '../workflows/types';
+import { assembleCourse } from './assemble';
+import { buildGenerationMetadata } from './generation-metadata';
+import type { createTextSanitizer } from './sanitize';
+import type { CourseStore } from './store';
+
+export interface FinalizeDeps {
+  store: CourseStore;
+  sanitizer: ReturnType<typeof createTextSanitizer>;
+}
+
+function runIds() {
+  const { workflowExecution } = Context.current().info;
+  return { runId: workflowExecution.runId, workflowId: workflowExecution.workflowId };
+}
+
+export function createFinalizeActivities(deps: FinalizeDeps) {
+  return {
+    /** Assembles the drafts, strips every element and attribute from every string, re-validates, stores it. */
+    async sanitizeCourseActivity(input: GenerationJobInput): Promise<{ lessonCount: number; changedStrings: number }> {
+      const { runId, workflowId } = runIds();
+      const plans = input.analysis_result.recommended_structure.sections_breakdown;
+      const metadata = await deps.store.loadArtifact<MetadataOutput>({ runId, kind: 'metadata' });
+      const sections = await Promise.all(
+        plans.map((_, sectionIndex) => deps.store.loadArtifact<SectionOutput>({ runId, kind: 'section', sectionIndex })),
+      );
+      const { value, changed } = deps.sanitizer.sanitizeDeep(assembleCourse(input, metadata, sections));
+      const checked = CourseStructureSchema.safeParse(value);
+      if (!checked.success) {
+        // Markup-only text becomes too short once stripped: no retry of this step can fix that.
+        throw ApplicationFailure.nonRetryable(
+          `The course is invalid after sanitising:\n${describeZodError(checked.error)}`,
+          ErrorType.LLM_OUTPUT_INVALID,
+        );
+      }
+      await deps.store.saveArtifact({ runId, workflowId, courseId: input.course_id, kind: 'course_structure' }, checked.data);
+      const lessonCount = checked.data.sections.reduce((sum, s) => sum + s.lessons.length, 0);
+      return { lessonCount, changedStrings: changed };
+    },
+
+    /** One transaction upserting the course row; metadata computed from this run's ledger. */
+    async commitCourseActivity(request: CommitRequest): Promise<GenerationMetadata> {
+      const ids = runIds();
+      const structure = await deps.store.loadArtifact<CourseStructure>({ runId: ids.runId, kind: 'course_structure' });
+      const metadata = buildGenerationMetadata(await deps.store.ledger(ids.runId), request, ids, new Date());
+      await deps.store.commitCourse({
+        courseId: request.courseId,
+        courseTitle: structure.course_title,
+        structure,
+        metadata,
+        ...ids,
+      });
+      return metadata;
+    },
+
+    async recordFailureActivity(record: FailureRecord): Promise<void> {
+      await deps.store.recordFailure({
+        courseId: record.courseId,
+        courseTitle: record.courseTitle,
+        status: record.errorType === ErrorType.CANCELLED ? 'cancelled' : 'failed',
+        phase: record.phase,
+        errorType: record.errorType,
+        message: record.message,
+        ...runIds(),
+      });
+    },
+  };
+}

@@ -1,0 +1,82 @@
+// The two LLM activities: course metadata, and one section. Their outputs go to PostgreSQL; the workflow gets
+// a receipt (model, attempt, counts, spend).
+import { Context } from '@temporalio/activity';
+import {
+  METADATA_SCHEMA_NAME,
+  MetadataOutputSchema,
+  SECTION_SCHEMA_NAME,
+  SectionOutputSchema,
+  type GenerationJobInput,
+} from '../workflows/schemas';
+import type { GenerationReceipt } from '../workflows/types';
+import { callStructured, type LlmDeps } from './llm';
+import { buildMetadataMessages, buildSectionMessages } from './prompts';
+
+export interface GenerateDeps extends LlmDeps {
+  metadataModels: string[];
+  sectionModels: string[];
+  metadataTimeoutMs: number;
+  sectionTimeoutMs: number;
+}
+
+function runKey() {
+  const { workflowExecution } = Context.current().info;
+  return { runId: workflowExecution.runId, workflowId: workflowExecution.workflowId };
+}
+
+export function createGenerateActivities(deps: GenerateDeps) {
+  return {
+    async generateMetadataActivity(input: GenerationJobInput): Promise<GenerationReceipt> {
+      const result = await callStructured(deps, {
+        phase: 'metadata',
+        courseId: input.course_id,
+        sectionIndex: null,
+        models: deps.metadataModels,
+        timeoutMs: deps.metadataTimeoutMs,
+        schemaName: METADATA_SCHEMA_NAME,
+        schema: MetadataOutputSchema,
+        buildMessages: (attempt) => buildMetadataMessages(input, attempt),
+      });
+      await deps.store.saveArtifact(
+        { ...runKey(), courseId: input.course_id, kind: 'metadata', model: result.model, attempt: result.attempt },
+        result.value,
+      );
+      return {
+        sectionIndex: null,
+        model: result.model,
+        attempt: result.attempt,
+        lessonCount: 0,
+        title: result.value.course_title,
+        tokens: result.tokens,
+        costUsd: result.costUsd,
+      };
+    },
+
+    async generateSectionActivity(request: { input: GenerationJobInput; sectionIndex: number }): Promise<GenerationReceipt> {
+      const { input, sectionIndex } = request;
+      const result = await callStructured(deps, {
+        phase: 'section',
+        courseId: input.course_id,
+        sectionIndex,
+        models: deps.sectionModels,
+        timeoutMs: deps.sectionTimeoutMs,
+        schemaName: SECTION_SCHEMA_NAME,
+        schema: SectionOutputSchema,
+        buildMessages: (attempt) => buildSectionMessages(input, sectionIndex, attempt),
+      });
+      await deps.store.saveArtifact(
+        { ...runKey(), courseId: input.course_id, kind: 'section', sectionIndex, model: result.model, attempt: result.attempt },
+        result.value,
+      );
+      return {
+        sectionIndex,
+        model: result.model,
+        attempt: result.attempt,
+        lessonCount: result.value.lessons.length,
+        title: result.value.section_title,
+        tokens: result.tokens,
+        costUsd: result.costUsd,
+      };
+    },
+  };
+}

@@ -1,0 +1,44 @@
+// generation_metadata is computed from the ledger, so tokens and cost include failed attempts: what a course
+// really cost, not what its successful calls cost.
+import type { CommitRequest, GenerationMetadata } from '../workflows/types';
+import type { LedgerRow } from './store';
+
+function mostFrequent(values: string[]): string {
+  const counts = new Map<string, number>();
+  for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
+  return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0] ?? '';
+}
+
+export function buildGenerationMetadata(
+  ledger: LedgerRow[],
+  request: CommitRequest,
+  ids: { workflowId: string; runId: string },
+  now: Date,
+): GenerationMetadata {
+  const tokensOf = (phase: string) =>
+    ledger.filter((r) => r.phase === phase).reduce((sum, r) => sum + r.promptTokens + r.completionTokens, 0);
+  const tokens = { metadata: tokensOf('metadata'), sections: tokensOf('section'), validation: tokensOf('validation') };
+  const perSection = request.sectionReceipts.map((r) => r.model);
+  const cost = ledger.reduce((sum, r) => sum + r.costUsd, 0);
+  return {
+    model_used: { metadata: request.metadataReceipt.model, sections: mostFrequent(perSection), per_section: perSection },
+    total_tokens: { ...tokens, total: tokens.metadata + tokens.sections + tokens.validation },
+    cost_usd: Math.round(cost * 1e8) / 1e8,
+    duration_ms: request.durations,
+    quality_scores: {
+      metadata_similarity: request.qualityScores.metadata_similarity,
+      sections_similarity: request.qualityScores.sections_similarity,
+      overall: request.qualityScores.overall,
+    },
+    quality_backend: request.qualityScores.backend,
+    batch_count: request.batchCount,
+    retry_count: {
+      metadata: request.metadataReceipt.attempt - 1,
+      sections: request.sectionReceipts.map((r) => r.attempt - 1),
+    },
+    llm_calls: { total: ledger.length, failed: ledger.filter((r) => r.outcome !== 'ok').length },
+    created_at: now.toISOString(),
+    workflow_id: ids.workflowId,
+    run_id: ids.runId,
+  };
+}

@@ -1,0 +1,45 @@
+// createActivities(deps): every activity the worker registers, with its dependencies injected (no module-level
+// singletons), so tests can build them against the simulator and a real PostgreSQL.
+import { Context } from '@temporalio/activity';
+import type OpenAI from 'openai';
+import type { GenerationSettings } from '../workflows/types';
+import { createFinalizeActivities } from './finalize';
+import { createGenerateActivities } from './generate';
+import type { PriceTable } from './pricing';
+import { createQualityActivities } from './quality';
+import type { createTextSanitizer } from './sanitize';
+import type { CourseStore } from './store';
+
+export interface ActivityDeps {
+  settings: GenerationSettings;
+  store: CourseStore;
+  prices: PriceTable;
+  llm: {
+    client: OpenAI;
+    metadataModels: string[];
+    sectionModels: string[];
+    metadataTimeoutMs: number;
+    sectionTimeoutMs: number;
+    heartbeatIntervalMs: number;
+  };
+  embeddings: { client: OpenAI; model: string } | null;
+  sanitizer: ReturnType<typeof createTextSanitizer>;
+}
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    /** The worker's settings, recorded once in history (a local activity) so the workflow stays deterministic. */
+    async loadSettingsActivity(): Promise<GenerationSettings> {
+      return deps.settings;
+    },
+    /** What this run has spent so far, failed attempts included: the budget guard's input. */
+    async spentCostActivity(): Promise<number> {
+      return deps.store.spentCost(Context.current().info.workflowExecution.runId);
+    },
+    ...createGenerateActivities({ ...deps.llm, store: deps.store, prices: deps.prices }),
+    ...createQualityActivities({ store: deps.store, prices: deps.prices, embeddings: deps.embeddings }),
+    ...createFinalizeActivities({ store: deps.store, sanitizer: deps.sanitizer }),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,96 @@
+// Quality validation: similarity between what was asked (the analysis) and what was generated, per section and
+// overall. With EMBEDDINGS_BASE_URL the numbers are cosine similarities of the endpoint's embeddings; without it,
+// the deterministic offline lexical score (activities/similarity.ts, calibrated for the 0.75 threshold).
+import { Context } from '@temporalio/activity';
+import type OpenAI from 'openai';
+import type { GenerationJobInput, MetadataOutput, SectionOutput } from '../workflows/schemas';
+import type { QualityResult } from '../workflows/types';
+import { toLlmFailure } from './llm-errors';
+import { computeCostUsd, type PriceTable } from './pricing';
+import {
+  cosineSimilarity,
+  courseReferenceText,
+  generatedSectionText,
+  lexicalSimilarity,
+  metadataText,
+  sectionPlanText,
+} from './similarity';
+import type { CourseStore } from './store';
+
+export interface QualityDeps {
+  store: CourseStore;
+  prices: PriceTable;
+  embeddings: { client: OpenAI; model: string } | null;
+}
+
+type Pair = [reference: string, candidate: string];
+
+const round = (n: number) => Math.round(n * 1000) / 1000;
+
+export function createQualityActivities(deps: QualityDeps) {
+  async function embeddingScores(input: GenerationJobInput, pairs: Pair[]): Promise<{ scores: number[]; tokens: number; costUsd: number }> {
+    const { client, model } = deps.embeddings!;
+    const context = Context.current();
+    const { attempt, activityId, workflowExecution } = context.info;
+    const started = Date.now();
+    const ledger = {
+      courseId: input.course_id,
+      workflowId: workflowExecution.workflowId,
+      runId: workflowExecution.runId,
+      activityId,
+      phase: 'validation' as const,
+      sectionIndex: null,
+      attempt,
+      model,
+    };
+    let response: OpenAI.Embeddings.CreateEmbeddingResponse;
+    try {
+      response = await client.embeddings.create({ model, input: pairs.flat() }, { timeout: 60_000, signal: context.cancellationSignal });
+    } catch (error) {
+      const failure = toLlmFailure(error, { model, phase: 'validation' });
+      await deps.store.recordLlmCall({
+        ...ledger, promptTokens: 0, completionTokens: 0, costUsd: 0, costSource: null,
+        latencyMs: Date.now() - started, outcome: failure.type ?? 'LLM_UNAVAILABLE', errorMessage: failure.message,
+      });
+      throw failure;
+    }
+    const promptTokens = response.usage?.prompt_tokens ?? 0;
+    const { costUsd, source } = computeCostUsd(deps.prices, model, promptTokens, 0, (response.usage as { cost?: number })?.cost);
+    await deps.store.recordLlmCall({
+      ...ledger, promptTokens, completionTokens: 0, costUsd, costSource: source,
+      latencyMs: Date.now() - started, outcome: 'ok', errorMessage: null,
+    });
+    const vectors = [...response.data].sort((a, b) => a.index - b.index).map((d) => d.embedding);
+    const scores = pairs.map((_, i) => Math.max(0, cosineSimilarity(vectors[2 * i], vectors[2 * i + 1])));
+    return { scores, tokens: promptTokens, costUsd };
+  }
+
+  return {
+    async validateQualityActivity(input: GenerationJobInput): Promise<QualityResult> {
+      const { runId } = Context.current().info.workflowExecution;
+      const plans = input.analysis_result.recommended_structure.sections_breakdown;
+      const metadata = await deps.store.loadArtifact<MetadataOutput>({ runId, kind: 'metadata' });
+      const sections = await Promise.all(
+        plans.map((_, sectionIndex) => deps.store.loadArtifact<SectionOutput>({ runId, kind: 'section', sectionIndex })),
+      );
+      const pairs: Pair[] = [
+        [courseReferenceText(input), metadataText(metadata)],
+        ...plans.map((plan, i): Pair => [sectionPlanText(plan), generatedSectionText(sections[i])]),
+      ];
+      const { scores, tokens, costUsd } = deps.embeddings
+        ? await embeddingScores(input, pairs)
+        : { scores: pairs.map(([reference, candidate]) => lexicalSimilarity(reference, candidate)), tokens: 0, costUsd: 0 };
+      const [metadataScore, ...sectionScores] = scores.map(round);
+      // Every section counts once and the metadata once: a single off-topic section drags the mean visibly.
+      const overall = round(scores.reduce((sum, s) => sum + s, 0) / scores.length);
+      return {
+        metadata_similarity: metadataScore,
+        sections_similarity: sectionScores,
+        overall,
+        backend: deps.embeddings ? `embeddings:${deps.embeddings.model}` : 'offline-lexical',
+        tokens,
+        costUsd,
+      };
+    },
+  };
+}

@@ -1,0 +1,118 @@
+// Quality scoring helpers: the texts that represent a plan and what was generated for it, cosine similarity for
+// embeddings, and a lexical fallback used when no embeddings endpoint is configured. Pure functions.
+import type { GenerationJobInput, MetadataOutput, SectionOutput, SectionPlan } from '../workflows/schemas';
+
+export function cosineSimilarity(a: number[], b: number[]): number {
+  if (a.length !== b.length) throw new Error(`Vectors differ in length (${a.length} vs ${b.length})`);
+  let dot = 0;
+  let normA = 0;
+  let normB = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i] * b[i];
+    normA += a[i] * a[i];
+    normB += b[i] * b[i];
+  }
+  // A zero vector has no direction; 0 reads as "unrelated" instead of NaN poisoning the average.
+  if (normA === 0 || normB === 0) return 0;
+  return Math.max(-1, Math.min(1, dot / Math.sqrt(normA * normB)));
+}
+
+// ---- Texts compared by the quality phase (the same texts go to the embeddings endpoint).
+
+export function sectionPlanText(plan: SectionPlan): string {
+  return [plan.area, ...plan.learning_objectives, ...plan.key_topics].join('\n');
+}
+
+export function generatedSectionText(section: SectionOutput): string {
+  const lessons = section.lessons.flatMap((lesson) => [
+    lesson.lesson_title,
+    ...lesson.lesson_objectives,
+    ...lesson.key_topics,
+    ...lesson.practical_exercises.map((exercise) => exercise.exercise_title),
+  ]);
+  return [section.section_title, section.section_description, ...section.learning_objectives, ...lessons].join('\n');
+}
+
+export function courseReferenceText(input: GenerationJobInput): string {
+  const topic = input.analysis_result.topic_analysis;
+  return [input.frontend_parameters.course_title, topic.determined_topic, ...topic.key_concepts].join('\n');
+}
+
+export function metadataText(metadata: MetadataOutput): string {
+  return [
+    metadata.course_title,
+    metadata.course_description,
+    metadata.course_overview,
+    ...metadata.learning_outcomes,
+    ...metadata.course_tags,
+  ].join('\n');
+}
+
+// ---- Lexical similarity.
+//
+// Formula: r = share of the reference's distinct content stems that also occur in the candidate (recall);
+//          score = 1 - (1 - r)^2.
+// Why recall only: the candidate (a generated section, ~40 lines) is 10-20 times longer than its reference (a plan,
+// ~8 lines), so precision is structurally low whatever the quality; the question is whether the generated text
+// covers what the plan asked for. Content stems: lower-cased letter/digit runs, minus English stop words and
+// generic course vocabulary ("learn", "lesson", "understand"…, which every section shares), crudely stemmed (a few
+// English suffixes stripped, then cut to 6 characters so "negotiate"/"negotiation" or "consultative"/"consulting"
+// meet). The concave map 1-(1-r)^2 puts half coverage (r = 0.5) at 0.75, the quality threshold: a generated
+// section that reuses at least half of its plan's content words passes, one about something else (r ≈ 0-0.2)
+// scores ≤ 0.36. Calibration on the T053 fixture (test/unit/similarity.test.ts): own plan 0.88-1.00, another
+// section of the same course 0.15-0.68, off-topic sections 0.00-0.19.
+// Limits: English stop words and suffixes only; for other languages it degrades to prefix matching of words, which
+// still separates topics but scores paraphrases lower. Synonyms do not match; that is what embeddings are for.
+
+const STOP_WORDS = new Set(
+  (
+    'a about above after again against all also an and any are as at be because been before being below between ' +
+    'both but by can could did do does doing down during each either every few for from further had has have ' +
+    'having he her here hers him his how i if in into is it its itself just may me might more most must my no nor ' +
+    'not now of off on once only or other our ours out over own per same she should so some such than that the ' +
+    'their theirs them then there these they this those through to too under until up upon us very via was we ' +
+    'were what when where which while who whom why will with within without would you your yours versus vs ' +
+    // Generic course vocabulary: shared by any two sections, so it carries no topic.
+    'learn learner learners learning lesson lessons section sections course courses module student students ' +
+    'understand understanding explain describe identify apply use using build create develop practice practise ' +
+    'practical exercise exercises example examples introduction overview basic basics key core essential ' +
+    'effective effectively how way ways step steps able skill skills technique techniques method methods tips ' +
+    'guide part new first one two three real work working make making get getting'
+  ).split(' '),
+);
+
+const SUFFIXES = ['ational', 'ations', 'ation', 'ments', 'ment', 'ings', 'ing', 'ies', 'ers', 'ed', 'es', 's'];
+const STEM_LENGTH = 6;
+
+export function stem(word: string): string {
+  let base = word;
+  for (const suffix of SUFFIXES) {
+    // Keep at least 4 characters, so "uses"/"sales" do not collapse into fragments.
+    if (base.endsWith(suffix) && base.length - suffix.length >= 4) {
+      base = base.slice(0, -suffix.length);
+      if (suffix === 'ies') base += 'y';
+      break;
+    }
+  }
+  return base.slice(0, STEM_LENGTH);
+}
+
+export function contentStems(text: string): Set<string> {
+  const stems = new Set<string>();
+  for (const token of text.normalize('NFKC').toLowerCase().split(/[^\p{L}\p{N}]+/u)) {
+    if (token.length < 3 || STOP_WORDS.has(token) || /^\d+$/.test(token)) continue;
+    stems.add(stem(token));
+  }
+  return stems;
+}
+
+/** In [0, 1]; see the formula above. 0 when the reference has no content words (nothing to cover). */
+export function lexicalSimilarity(reference: string, candidate: string): number {
+  const wanted = contentStems(reference);
+  if (wanted.size === 0) return 0;
+  const present = contentStems(candidate);
+  let covered = 0;
+  for (const s of wanted) if (present.has(s)) covered++;
+  const recall = covered / wanted.size;
+  return 1 - (1 - recall) ** 2;
+}

@@ -1,0 +1,261 @@
+// PostgreSQL: migrations, generation artifacts, the LLM call ledger and the atomic course commit. Every failure
+// leaves as a retryable DATABASE_ERROR so an outage delays a run (Temporal retries) instead of failing it.
+import { ApplicationFailure } from '@temporalio/common';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Pool, type PoolClient } from 'pg';
+import { ErrorType, type LlmPhase } from '../workflows/types';
+
+const MIGRATIONS_DIR = path.join(__dirname, '..', 'migrations');
+/** Any constant works; it serialises concurrent migrators (several workers starting at once). */
+const MIGRATION_LOCK_KEY = 531_105;
+
+export interface LedgerEntry {
+  courseId: string;
+  workflowId: string;
+  runId: string;
+  activityId: string;
+  phase: LlmPhase;
+  sectionIndex: number | null;
+  attempt: number;
+  model: string;
+  promptTokens: number;
+  completionTokens: number;
+  costUsd: number;
+  costSource: string | null;
+  latencyMs: number;
+  /** 'ok' or the ApplicationFailure type of the call. */
+  outcome: string;
+  errorMessage: string | null;
+}
+
+export interface LedgerRow extends LedgerEntry {
+  createdAt: string;
+}
+
+export interface ArtifactKey {
+  runId: string;
+  kind: 'metadata' | 'section' | 'course_structure';
+  sectionIndex?: number;
+}
+
+export interface CourseRow {
+  course_id: string;
+  course_title: string;
+  generation_status: string;
+  failed_phase: string | null;
+  error_type: string | null;
+  error_message: string | null;
+  course_structure: unknown;
+  generation_metadata: unknown;
+  workflow_id: string;
+  run_id: string;
+  updated_at: string;
+}
+
+export class CourseStore {
+  constructor(private readonly pool: Pool) {}
+
+  static fromUrl(databaseUrl: string): CourseStore {
+    // Small pool: activities hold a connection for milliseconds; a burst of sections needs a handful at most.
+    const pool = new Pool({ connectionString: databaseUrl, max: 10, connectionTimeoutMillis: 5_000 });
+    // An idle client dropped by the server (restart, outage) must not crash the worker process.
+    pool.on('error', () => undefined);
+    return new CourseStore(pool);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  /** Applies migrations/*.sql in name order, each once, under an advisory lock. Returns the names applied now. */
+  async migrate(): Promise<string[]> {
+    const files = (await readdir(MIGRATIONS_DIR)).filter((f) => f.endsWith('.sql')).sort();
+    return this.transaction(async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+      await client.query(
+        'CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+      );
+      const done = new Set((await client.query('SELECT name FROM schema_migrations')).rows.map((r) => r.name));
+      const applied: string[] = [];
+      for (const file of files.filter((f) => !done.has(f))) {
+        await client.query(await readFile(path.join(MIGRATIONS_DIR, file), 'utf8'));
+        await client.query('INSERT INTO schema_migrations (name) VALUES ($1)', [file]);
+        applied.push(file);
+      }
+      return applied;
+    });
+  }
+
+  async saveArtifact(
+    key: ArtifactKey & { workflowId: string; courseId: string; model?: string; attempt?: number },
+    payload: unknown,
+  ): Promise<void> {
+    await this.query(
+      `INSERT INTO generation_artifacts (run_id, kind, section_index, workflow_id, course_id, model, attempt, payload)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT (run_id, kind, section_index)
+       DO UPDATE SET payload = EXCLUDED.payload, model = EXCLUDED.model, attempt = EXCLUDED.attempt, created_at = now()`,
+      [key.runId, key.kind, key.sectionIndex ?? -1, key.workflowId, key.courseId, key.model ?? null, key.attempt ?? null, payload],
+    );
+  }
+
+  async loadArtifact<T>(key: ArtifactKey): Promise<T> {
+    const result = await this.query(
+      'SELECT payload FROM generation_artifacts WHERE run_id = $1 AND kind = $2 AND section_index = $3',
+      [key.runId, key.kind, key.sectionIndex ?? -1],
+    );
+    if (result.rowCount === 0) {
+      throw ApplicationFailure.nonRetryable(
+        `Missing ${key.kind} artifact${key.sectionIndex !== undefined ? ` for section ${key.sectionIndex + 1}` : ''} of run ${key.runId}`,
+        ErrorType.DATABASE_ERROR,
+      );
+    }
+    return result.rows[0].payload as T;
+  }
+
+  /** Idempotent per (run, activity, attempt): a retried write of the same call changes nothing. */
+  async recordLlmCall(entry: LedgerEntry): Promise<void> {
+    await this.query(
+      `INSERT INTO llm_calls (course_id, workflow_id, run_id, activity_id, phase, section_index, attempt, model,
+         prompt_tokens, completion_tokens, cost_usd, cost_source, latency_ms, outcome, error_message)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+       ON CONFLICT (run_id, activity_id, attempt) DO NOTHING`,
+      [
+        entry.courseId, entry.workflowId, entry.runId, entry.activityId, entry.phase, entry.sectionIndex,
+        entry.attempt, entry.model, entry.promptTokens, entry.completionTokens, entry.costUsd, entry.costSource,
+        entry.latencyMs, entry.outcome, entry.errorMessage,
+      ],
+    );
+  }
+
+  async ledger(runId: string): Promise<LedgerRow[]> {
+    const result = await this.query(
+      `SELECT course_id, workflow_id, run_id, activity_id, phase, section_index, attempt, model, prompt_tokens,
+              completion_tokens, cost_usd::float8 AS cost_usd, cost_source, latency_ms, outcome, error_message, created_at
+       FROM llm_calls WHERE run_id = $1 ORDER BY created_at, id`,
+      [runId],
+    );
+    return result.rows.map((r) => ({
+      courseId: r.course_id,
+      workflowId: r.workflow_id,
+      runId: r.run_id,
+      activityId: r.activity_id,
+      phase: r.phase,
+      sectionIndex: r.section_index,
+      attempt: r.attempt,
+      model: r.model,
+      promptTokens: r.prompt_tokens,
+      completionTokens: r.completion_tokens,
+      costUsd: r.cost_usd,
+      costSource: r.cost_source,
+      latencyMs: r.latency_ms,
+      outcome: r.outcome,
+      errorMessage: r.error_message,
+      createdAt: new Date(r.created_at).toISOString(),
+    }));
+  }
+
+  /** Tokens and cost of one activity's calls, all attempts (so a receipt includes failed attempts). */
+  async activitySpend(runId: string, activityId: string): Promise<{ tokens: number; costUsd: number }> {
+    const result = await this.query(
+      `SELECT COALESCE(SUM(prompt_tokens + completion_tokens), 0)::int AS tokens, COALESCE(SUM(cost_usd), 0)::float8 AS cost
+       FROM llm_calls WHERE run_id = $1 AND activity_id = $2`,
+      [runId, activityId],
+    );
+    return { tokens: result.rows[0].tokens, costUsd: result.rows[0].cost };
+  }
+
+  async spentCost(runId: string): Promise<number> {
+    const result = await this.query('SELECT COALESCE(SUM(cost_usd), 0)::float8 AS cost FROM llm_calls WHERE run_id = $1', [
+      runId,
+    ]);
+    return result.rows[0].cost;
+  }
+
+  /** One transaction: the course row is inserted or replaced whole, so re-running a commit never duplicates. */
+  async commitCourse(row: {
+    courseId: string;
+    courseTitle: string;
+    structure: unknown;
+    metadata: unknown;
+    workflowId: string;
+    runId: string;
+  }): Promise<void> {
+    await this.transaction(async (client) => {
+      await client.query(
+        `INSERT INTO courses (course_id, course_title, generation_status, course_structure, generation_metadata,
+           workflow_id, run_id)
+         VALUES ($1, $2, 'completed', $3, $4, $5, $6)
+         ON CONFLICT (course_id) DO UPDATE SET
+           course_title = EXCLUDED.course_title, generation_status = 'completed', failed_phase = NULL,
+           error_type = NULL, error_message = NULL, course_structure = EXCLUDED.course_structure,
+           generation_metadata = EXCLUDED.generation_metadata, workflow_id = EXCLUDED.workflow_id,
+           run_id = EXCLUDED.run_id, updated_at = now()`,
+        [row.courseId, row.courseTitle, row.structure, row.metadata, row.workflowId, row.runId],
+      );
+    });
+  }
+
+  /** The latest run's failure; a previously committed structure stays as it was. */
+  async recordFailure(row: {
+    courseId: string;
+    courseTitle: string;
+    status: 'failed' | 'cancelled';
+    phase: string;
+    errorType: string;
+    message: string;
+    workflowId: string;
+    runId: string;
+  }): Promise<void> {
+    await this.query(
+      `INSERT INTO courses (course_id, course_title, generation_status, failed_phase, error_type, error_message,
+         workflow_id, run_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT (course_id) DO UPDATE SET
+         generation_status = EXCLUDED.generation_status, failed_phase = EXCLUDED.failed_phase,
+         error_type = EXCLUDED.error_type, error_message = EXCLUDED.error_message,
+         workflow_id = EXCLUDED.workflow_id, run_id = EXCLUDED.run_id, updated_at = now()`,
+      [row.courseId, row.courseTitle, row.status, row.phase, row.errorType, row.message.slice(0, 4000), row.workflowId, row.runId],
+    );
+  }
+
+  async getCourse(courseId: string): Promise<CourseRow | null> {
+    const result = await this.query('SELECT * FROM courses WHERE course_id = $1', [courseId]);
+    return (result.rows[0] as CourseRow | undefined) ?? null;
+  }
+
+  private async query(sql: string, params: unknown[] = []) {
+    try {
+      return await this.pool.query(sql, params);
+    } catch (error) {
+      throw asDatabaseFailure(error);
+    }
+  }
+
+  private async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    let client: PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw asDatabaseFailure(error);
+    }
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw asDatabaseFailure(error);
+    } finally {
+      client.release();
+    }
+  }
+}
+
+function asDatabaseFailure(error: unknown): unknown {
+  if (error instanceof ApplicationFailure) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return ApplicationFailure.retryable(`PostgreSQL: ${message}`, ErrorType.DATABASE_ERROR);
+}

@@ -1,0 +1,20 @@
+// The coursegen command line (npm run generate -- …). Configuration comes from the environment (README).
+import { Command } from 'commander';
+import { generateCommand } from './generate';
+
+const program = new Command('coursegen').description('Durable course-structure generation on Temporal');
+
+program
+  .command('generate')
+  .description('Validate a job input, start or attach to its run, show progress, print the result')
+  .requiredOption('--input <file>', 'GenerationJobInput JSON file')
+  .option('--json', 'print one JSON object { course_structure, generation_metadata, workflow_id, run_id }')
+  .option('--rerun', 'start a new run even if this course already completed (replaces the course row)')
+  .action(async (options: { input: string; json?: boolean; rerun?: boolean }) => {
+    process.exitCode = await generateCommand(options);
+  });
+
+program.parseAsync(process.argv).catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+});

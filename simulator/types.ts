@@ -1,0 +1,121 @@
+// Public shapes of the LLM simulator: options, fault rules and stats. Kept apart from the server so the CLI, the
+// tests and a harness steering a worker process over HTTP can share them without pulling in `http`.
+
+/** Which kind of call a request is; decides the latency profile and is what fault rules and stats key on. */
+export type CallKind = 'metadata' | 'section' | 'embedding' | 'default';
+
+export const FAULT_KINDS = [
+  'rate_limit',
+  'server_error',
+  'hang',
+  'truncated_json',
+  'fenced_json',
+  'schema_invalid',
+  'unauthorized',
+  'renamed_fields',
+  'trailing_comma',
+  'placeholder',
+] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+export interface FaultRule {
+  kind: FaultKind;
+  /** Only requests for this model. */
+  model?: string;
+  /** Only this kind of call ('default' calls can never be targeted: they are not part of the pipeline). */
+  callKind?: 'metadata' | 'section' | 'embedding';
+  /** Only requests whose prompt contains this substring (case-sensitive), e.g. a section's working title. */
+  match?: string;
+  /** Probability 0..1 that a matching request gets the fault; rolled on the seeded RNG. Default 1. */
+  rate?: number;
+  /** Fire for the first N matching requests only, then stop. Default: unlimited. */
+  times?: number;
+  /** rate_limit only: value of the Retry-After header, in seconds. */
+  retryAfterSeconds?: number;
+  /** rate_limit only: value of the retry-after-ms header (the openai SDK prefers it over Retry-After). */
+  retryAfterMs?: number;
+}
+
+/** Base latency per call kind, in milliseconds of real-system time (before timeFactor). */
+export interface LatencyTable {
+  metadata: number;
+  section: number;
+  embedding: number;
+  default: number;
+}
+
+export interface SimulatorOptions {
+  /** TCP port on 127.0.0.1; 0 picks a free one. Only read at start. */
+  port?: number;
+  /** Suppress the stderr banner. Only read at start. */
+  quiet?: boolean;
+  /** When set, requests must send exactly `Authorization: Bearer <apiKey>`; otherwise any bearer token passes. */
+  apiKey?: string;
+  /** Base latencies; missing kinds keep their current value. */
+  latencyMs?: Partial<LatencyTable>;
+  /** Per-model latency overrides, e.g. a slow fallback model. */
+  modelLatencyMs?: Record<string, Partial<LatencyTable>>;
+  /** Multiplies every latency: 1 = real-system timing, 0.01 = a 75 s section call takes 750 ms. */
+  timeFactor?: number;
+  /** 0..1: each latency varies by ±jitter·latency; with jitter > 0 the wording of answers also varies per retry. */
+  jitter?: number;
+  /** Seed of every random choice (jitter, fault rates, placeholder position). */
+  seed?: number;
+  /** Fault rules, checked in order; the first that fires wins. Setting them restarts their `times` counters. */
+  faults?: FaultRule[];
+  /** Default embedding width when the request does not ask for `dimensions`. */
+  embeddingDimensions?: number;
+}
+
+/** Options after defaults are applied. */
+export interface ResolvedOptions {
+  port: number;
+  quiet: boolean;
+  apiKey?: string;
+  latencyMs: LatencyTable;
+  modelLatencyMs: Record<string, Partial<LatencyTable>>;
+  timeFactor: number;
+  jitter: number;
+  seed: number;
+  faults: FaultRule[];
+  embeddingDimensions: number;
+}
+
+export interface CallRecord {
+  model: string;
+  kind: CallKind;
+  /** HTTP status sent; 0 when nothing was sent (hang, or the client gave up before the answer was ready). */
+  status: number;
+  fault?: FaultKind;
+  /** The section's working title, for section calls. */
+  sectionTitle?: string;
+  startedAt: number;
+  endedAt?: number;
+  promptTokens: number;
+  completionTokens: number;
+}
+
+export interface SimulatorStats {
+  requests: number;
+  requestsByModel: Record<string, number>;
+  requestsByKind: Record<string, number>;
+  faultsInjected: Partial<Record<FaultKind, number>>;
+  inFlight: number;
+  maxConcurrent: number;
+  maxConcurrentByKind: Record<string, number>;
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+  tokensByModel: Record<string, { prompt: number; completion: number }>;
+  calls: CallRecord[];
+}
+
+export interface LlmSimulator {
+  /** Base URL for the openai SDK, ending in /v1. */
+  url: string;
+  port: number;
+  stats(): SimulatorStats;
+  resetStats(): void;
+  configure(partial: Partial<SimulatorOptions>): void;
+  close(): Promise<void>;
+}

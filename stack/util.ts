@@ -1,0 +1,102 @@
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+
+/** The project root (this file lives in <project>/stack/). */
+export const PROJECT_ROOT = path.resolve(__dirname, '..');
+
+/** Git-ignored folder for everything the local stack writes. */
+export const DEFAULT_STACK_ROOT = path.join(PROJECT_ROOT, '.stack');
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Last lines of a child's output, kept so start-up failures can show why. */
+export class OutputTail {
+  private lines: string[] = [];
+  constructor(private readonly max = 40) {}
+  push(chunk: string): void {
+    for (const line of chunk.split(/\r?\n/)) {
+      if (line.trim() === '') continue;
+      this.lines.push(line);
+      if (this.lines.length > this.max) this.lines.shift();
+    }
+  }
+  toString(): string {
+    return this.lines.join('\n');
+  }
+}
+
+/** Resolves true if something accepts TCP connections on 127.0.0.1:port. */
+export function tcpOpen(port: number, host = '127.0.0.1', timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host });
+    const done = (open: boolean) => {
+      socket.destroy();
+      resolve(open);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+/**
+ * Fails early with a readable message when a port is taken: otherwise the
+ * readiness probe could mistake another server (e.g. a second
+ * `npm run services`) for the one we just spawned.
+ */
+export async function assertPortFree(port: number, what: string): Promise<void> {
+  const free = await new Promise<boolean>((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
+  });
+  if (!free) {
+    throw new Error(`${what}: port ${port} on 127.0.0.1 is already in use (another \`npm run services\`?). Stop it or choose another port.`);
+  }
+}
+
+/** Free ephemeral ports, all held open together so the same one is never handed out twice. */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: count }, () => new Promise<net.Server>((resolve, reject) => {
+      const server = net.createServer();
+      server.once('error', reject);
+      server.listen({ port: 0, host: '127.0.0.1' }, () => resolve(server));
+    })),
+  );
+  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  return ports;
+}
+
+/** true if a process with this pid exists (EPERM means it exists but belongs to someone else). */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export function isExecutableFile(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** First executable called `name` on PATH, like `which`. */
+export function findOnPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (dir && isExecutableFile(path.join(dir, name))) return path.join(dir, name);
+  }
+  return undefined;
+}
+
+export function formatMs(ms: number): string {
+  return `${(ms / 1000).toFixed(1)}s`;
+}

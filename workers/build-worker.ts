@@ -1,0 +1,91 @@
+// A testable worker factory, separate from the thin entry point that runs it: it wires the configuration into
+// the activities, applies migrations, checks the server knows the workflow's search attributes, and creates the
+// Temporal worker.
+import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { createActivities, type Activities } from '../activities';
+import { createOpenAiClient } from '../activities/llm';
+import { loadPriceTable } from '../activities/pricing';
+import { createTextSanitizer } from '../activities/sanitize';
+import { CourseStore } from '../activities/store';
+import { SEARCH_ATTRIBUTE_TYPES } from '../workflows/search-attributes';
+import type { WorkerConfig } from './config';
+
+export interface BuiltWorker {
+  worker: Worker;
+  store: CourseStore;
+  connection: NativeConnection;
+  /** Closes what buildWorker opened (call after worker.run() returned). */
+  close(): Promise<void>;
+}
+
+export interface BuildWorkerOptions {
+  /** Tests pass a pre-built bundle so each worker does not re-bundle the workflow code. */
+  workflowBundle?: WorkflowBundleOption;
+  /** Tests replace some activities (e.g. to count or fail them); the rest are the real ones. */
+  activityOverrides?: Partial<Activities>;
+  connection?: NativeConnection;
+}
+
+export async function buildWorker(config: WorkerConfig, options: BuildWorkerOptions = {}): Promise<BuiltWorker> {
+  const store = CourseStore.fromUrl(config.databaseUrl);
+  const ownsConnection = !options.connection;
+  let connection: NativeConnection | undefined = options.connection;
+  try {
+    await store.migrate();
+    connection ??= await NativeConnection.connect({ address: config.temporal.address });
+    await assertSearchAttributes(connection, config.temporal.namespace);
+    const activities = {
+      ...createActivities({
+        settings: config.settings,
+        store,
+        prices: await loadPriceTable(config.llm.pricesFile),
+        llm: { ...config.llm, client: createOpenAiClient(config.llm) },
+        embeddings: config.embeddings
+          ? { client: createOpenAiClient(config.embeddings), model: config.embeddings.model }
+          : null,
+        sanitizer: createTextSanitizer(),
+      }),
+      ...options.activityOverrides,
+    };
+    const worker = await Worker.create({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      ...(options.workflowBundle
+        ? { workflowBundle: options.workflowBundle }
+        : { workflowsPath: require.resolve('../workflows') }),
+      activities,
+      // LLM activities spend their time waiting on HTTP, not on CPU: one worker can hold many in flight.
+      maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
+      // On SIGTERM, give in-flight LLM calls a moment to finish; the rest are retried elsewhere after the
+      // heartbeat timeout.
+      shutdownGraceTime: '10s',
+    });
+    return {
+      worker,
+      store,
+      connection,
+      async close() {
+        await store.close();
+        if (ownsConnection) await connection!.close();
+      },
+    };
+  } catch (error) {
+    await store.close();
+    if (ownsConnection) await connection?.close();
+    throw error;
+  }
+}
+
+async function assertSearchAttributes(connection: NativeConnection, namespace: string): Promise<void> {
+  const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
+  const missing = Object.keys(SEARCH_ATTRIBUTE_TYPES).filter((name) => !(name in (customAttributes ?? {})));
+  if (missing.length > 0) {
+    const flags = missing.map((name) => `--name ${name} --type ${SEARCH_ATTRIBUTE_TYPES[name]}`).join(' ');
+    throw new Error(
+      `The Temporal namespace "${namespace}" lacks the search attributes ${missing.join(', ')}. ` +
+        `Register them once, e.g.: temporal operator search-attribute create --namespace ${namespace} ${flags} ` +
+        '(npm run services registers them on its dev server).',
+    );
+  }
+}

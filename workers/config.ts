@@ -1,0 +1,135 @@
+// The worker's configuration: read from the environment once, validated, with defaults that work offline where
+// a default makes sense. A missing LLM key is a start-up error, never a silent fallback to the simulator.
+import { z } from 'zod';
+import { DEFAULT_TASK_QUEUE, type FanoutMode, type GenerationSettings } from '../workflows/types';
+
+export const OPENROUTER_BASE_URL = 'https://openrouter.ai/api/v1';
+/** The embedded PostgreSQL that `npm run services` and the demo start (stack/); any other via DATABASE_URL. */
+export const DEFAULT_DATABASE_URL = 'postgres://postgres:postgres@127.0.0.1:54329/coursegen';
+
+const modelList = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value) => value.split(',').map((m) => m.trim()).filter(Boolean))
+    .pipe(z.array(z.string()).min(1, 'needs at least one model'));
+
+const ms = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v && v.trim() ? v.trim() : undefined));
+
+const EnvSchema = z.object({
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().default(DEFAULT_TASK_QUEUE),
+  DATABASE_URL: z.string().default(DEFAULT_DATABASE_URL),
+
+  LLM_BASE_URL: z.url().default(OPENROUTER_BASE_URL),
+  LLM_API_KEY: optionalString,
+  // RT-001 ladders: attempt 1 uses the first model, each retry the next, stronger or different one.
+  LLM_METADATA_MODELS: modelList('qwen/qwen3-max,openai/gpt-oss-120b,google/gemini-2.5-flash'),
+  LLM_SECTION_MODELS: modelList('openai/gpt-oss-120b,qwen/qwen3-max,google/gemini-2.5-flash'),
+  // Per-call HTTP timeouts. The seeds observed ~20 s metadata and ~75 s section calls and recommend 60–120 s per
+  // call: 120 s leaves a slow section 60 % headroom; 60 s is 3× a metadata call. A hung call fails within these
+  // and the next attempt escalates, instead of waiting the platform's old 300 s.
+  LLM_METADATA_TIMEOUT_MS: ms(60_000),
+  LLM_SECTION_TIMEOUT_MS: ms(120_000),
+  // A lost worker's activity is retried after this long without a heartbeat; the activity heartbeats every
+  // HEARTBEAT_TIMEOUT_MS / 4 while waiting for the model.
+  HEARTBEAT_TIMEOUT_MS: ms(20_000),
+  LLM_PRICES_FILE: optionalString,
+
+  EMBEDDINGS_BASE_URL: optionalString,
+  EMBEDDINGS_API_KEY: optionalString,
+  EMBEDDINGS_MODEL: z.string().default('jina-embeddings-v3'),
+
+  SECTION_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(4),
+  SECTION_GROUP_DELAY_MS: z.coerce.number().int().min(0).default(2000),
+  SECTION_FANOUT: z.enum(['groups', 'window']).default('groups'),
+  QUALITY_THRESHOLD: z.coerce.number().min(0).max(1).default(0.75),
+  MIN_LESSONS: z.coerce.number().int().min(1).default(10),
+  MAX_COST_USD_PER_COURSE: z.coerce.number().positive().optional(),
+  WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).default(200),
+});
+
+export interface WorkerConfig {
+  temporal: { address: string; namespace: string; taskQueue: string };
+  databaseUrl: string;
+  llm: {
+    baseURL: string;
+    apiKey: string;
+    metadataModels: string[];
+    sectionModels: string[];
+    metadataTimeoutMs: number;
+    sectionTimeoutMs: number;
+    heartbeatIntervalMs: number;
+    pricesFile?: string;
+  };
+  embeddings: { baseURL: string; apiKey: string; model: string } | null;
+  settings: GenerationSettings;
+  maxConcurrentActivities: number;
+}
+
+export class ConfigError extends Error {}
+
+/** Time an activity gets beyond its HTTP timeout: parsing, validation and the ledger write. */
+const ACTIVITY_MARGIN_MS = 30_000;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  if (!e.LLM_API_KEY) {
+    throw new ConfigError(
+      `LLM_API_KEY is not set. The worker calls ${e.LLM_BASE_URL} and needs its API key ` +
+        '(an OpenRouter key for the default endpoint). For a local run without a key use `npm run demo`, ' +
+        'which starts the LLM simulator and points LLM_BASE_URL at it.',
+    );
+  }
+  const fanoutMode: FanoutMode = e.SECTION_FANOUT;
+  return {
+    temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE },
+    databaseUrl: e.DATABASE_URL,
+    llm: {
+      baseURL: e.LLM_BASE_URL,
+      apiKey: e.LLM_API_KEY,
+      metadataModels: e.LLM_METADATA_MODELS,
+      sectionModels: e.LLM_SECTION_MODELS,
+      metadataTimeoutMs: e.LLM_METADATA_TIMEOUT_MS,
+      sectionTimeoutMs: e.LLM_SECTION_TIMEOUT_MS,
+      heartbeatIntervalMs: Math.max(200, Math.floor(e.HEARTBEAT_TIMEOUT_MS / 4)),
+      pricesFile: e.LLM_PRICES_FILE,
+    },
+    embeddings: e.EMBEDDINGS_BASE_URL
+      ? { baseURL: e.EMBEDDINGS_BASE_URL, apiKey: e.EMBEDDINGS_API_KEY ?? e.LLM_API_KEY, model: e.EMBEDDINGS_MODEL }
+      : null,
+    settings: {
+      sectionConcurrency: e.SECTION_CONCURRENCY,
+      sectionGroupDelayMs: e.SECTION_GROUP_DELAY_MS,
+      fanoutMode,
+      qualityThreshold: e.QUALITY_THRESHOLD,
+      minLessons: e.MIN_LESSONS,
+      maxCostUsd: e.MAX_COST_USD_PER_COURSE ?? null,
+      metadataActivityTimeoutMs: e.LLM_METADATA_TIMEOUT_MS + ACTIVITY_MARGIN_MS,
+      sectionActivityTimeoutMs: e.LLM_SECTION_TIMEOUT_MS + ACTIVITY_MARGIN_MS,
+      heartbeatTimeoutMs: e.HEARTBEAT_TIMEOUT_MS,
+    },
+    maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
+  };
+}
+
+/** What is safe to print: everything but the keys. */
+export function describeConfig(config: WorkerConfig): Record<string, unknown> {
+  return {
+    temporal: config.temporal,
+    database: config.databaseUrl.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@'),
+    llm: { ...config.llm, apiKey: '***' },
+    embeddings: config.embeddings ? { ...config.embeddings, apiKey: '***' } : 'offline lexical similarity',
+    settings: config.settings,
+  };
+}

@@ -1,0 +1,269 @@
+// The phase sequence of one course generation. It reads like the design: validate → metadata → sections (fan-out)
+// → quality → minimum lessons → sanitise → commit. Large LLM outputs never pass through here: activities store
+// them in PostgreSQL and return receipts, so history stays small whatever the course size.
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  isCancellation,
+  log,
+  TimeoutFailure,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { runInGroups, runInWindow } from './fanout';
+import { getProgressQuery } from './messages';
+import { databaseOptions, llmMetadataOptions, llmSectionOptions, localOptions, qualityOptions } from './options';
+import { ProgressTracker } from './progress';
+import { describeZodError, GenerationJobInputSchema, type GenerationJobInput } from './schemas';
+import { CourseIdKey } from './search-attributes';
+import {
+  ErrorType,
+  type GenerationReceipt,
+  type GenerationResult,
+  type GenerationSettings,
+  type Phase,
+} from './types';
+
+const local = proxyLocalActivities<Activities>(localOptions);
+const db = proxyActivities<Activities>(databaseOptions);
+const quality = proxyActivities<Activities>(qualityOptions);
+
+type SectionOutcome = { index: number; receipt?: GenerationReceipt; error?: string };
+
+export async function courseGenerationWorkflow(
+  rawInput: unknown,
+  overrides: Partial<GenerationSettings> = {},
+): Promise<GenerationResult> {
+  const input = validateInput(rawInput);
+  const plans = input.analysis_result.recommended_structure.sections_breakdown;
+  const progress = new ProgressTracker(plans.map((p) => p.area));
+  setHandler(getProgressQuery, () => progress.state);
+  upsertSearchAttributes([{ key: CourseIdKey, value: input.course_id }]);
+
+  let phase: Phase = 'validate_input';
+  const enter = (next: Phase) => {
+    phase = next;
+    progress.enterPhase(next);
+  };
+
+  try {
+    const settings: GenerationSettings = { ...(await local.loadSettingsActivity()), ...overrides };
+    const llmMetadata = proxyActivities<Activities>({
+      ...llmMetadataOptions(settings),
+      summary: `Metadata: ${input.frontend_parameters.course_title}`,
+    });
+
+    enter('generate_metadata');
+    const metadataReceipt = await llmMetadata.generateMetadataActivity(input);
+    progress.addSpend(metadataReceipt);
+    progress.finishPhase('metadata');
+
+    enter('generate_sections');
+    const { receipts: sectionReceipts, batchCount } = await generateSections(input, settings, progress);
+    progress.finishPhase('sections');
+
+    enter('validate_quality');
+    const qualityScores = await quality.validateQualityActivity(input);
+    progress.addSpend({ tokens: qualityScores.tokens, costUsd: qualityScores.costUsd });
+    if (qualityScores.overall < settings.qualityThreshold) {
+      throw ApplicationFailure.nonRetryable(
+        `Overall similarity ${qualityScores.overall.toFixed(3)} is below the threshold ${settings.qualityThreshold}` +
+          ` (${qualityScores.backend}); weakest sections: ${weakestSections(qualityScores.sections_similarity, plans)}`,
+        ErrorType.QUALITY_THRESHOLD_NOT_MET,
+        { scores: qualityScores },
+      );
+    }
+
+    enter('validate_lessons');
+    const lessonCount = sectionReceipts.reduce((sum, r) => sum + r.lessonCount, 0);
+    if (lessonCount < settings.minLessons) {
+      throw ApplicationFailure.nonRetryable(
+        `The course has ${lessonCount} lessons; at least ${settings.minLessons} are required (FR-015)`,
+        ErrorType.MINIMUM_LESSONS_NOT_MET,
+      );
+    }
+    progress.finishPhase('validation');
+
+    enter('sanitize');
+    await db.sanitizeCourseActivity(input);
+
+    enter('commit');
+    const durations = { ...progress.state.durations, total: progress.totalElapsed() };
+    const generationMetadata = await db.commitCourseActivity({
+      courseId: input.course_id,
+      sectionCount: plans.length,
+      batchCount,
+      qualityScores,
+      durations: { metadata: 0, sections: 0, validation: 0, ...durations },
+      metadataReceipt,
+      sectionReceipts,
+    });
+    enter('completed');
+
+    const info = workflowInfo();
+    return {
+      course_id: input.course_id,
+      workflow_id: info.workflowId,
+      run_id: info.runId,
+      course_title: metadataReceipt.title,
+      section_count: sectionReceipts.length,
+      lesson_count: lessonCount,
+      generation_metadata: generationMetadata,
+    };
+  } catch (error) {
+    throw await recordFailure(input, phase, error, progress);
+  }
+}
+
+/** Only an ApplicationFailure fails a workflow; any other error would retry the workflow task forever. */
+function validateInput(rawInput: unknown): GenerationJobInput {
+  const parsed = GenerationJobInputSchema.safeParse(rawInput);
+  if (!parsed.success) {
+    throw ApplicationFailure.nonRetryable(
+      `Invalid generation input:\n${describeZodError(parsed.error)}`,
+      ErrorType.VALIDATION_FAILED,
+    );
+  }
+  return parsed.data;
+}
+
+async function generateSections(
+  input: GenerationJobInput,
+  settings: GenerationSettings,
+  progress: ProgressTracker,
+): Promise<{ receipts: GenerationReceipt[]; batchCount: number }> {
+  const plans = input.analysis_result.recommended_structure.sections_breakdown;
+  const indexes = plans.map((_, index) => index);
+  const failures: SectionOutcome[] = [];
+
+  const runSection = async (index: number): Promise<SectionOutcome> => {
+    progress.sectionStarted(index);
+    const llm = proxyActivities<Activities>({
+      ...llmSectionOptions(settings),
+      summary: `Section ${index + 1}/${plans.length}: ${plans[index].area}`,
+    });
+    try {
+      const receipt = await llm.generateSectionActivity({ input, sectionIndex: index });
+      progress.sectionDone(receipt);
+      return { index, receipt };
+    } catch (error) {
+      // Error isolation: a section that exhausted its attempts is recorded; its siblings keep running.
+      if (isCancellation(error)) throw error;
+      const message = failureSummary(error);
+      progress.sectionFailed(index, message);
+      const outcome = { index, error: message };
+      failures.push(outcome);
+      return outcome;
+    }
+  };
+
+  const budgetGuard = async () => {
+    if (settings.maxCostUsd === null) return;
+    const spent = await local.spentCostActivity();
+    if (spent >= settings.maxCostUsd) {
+      throw ApplicationFailure.nonRetryable(
+        `Spent $${spent.toFixed(4)} of the $${settings.maxCostUsd} budget before starting more sections`,
+        ErrorType.BUDGET_EXCEEDED,
+      );
+    }
+  };
+
+  const fanout = settings.fanoutMode === 'window' ? runInWindow : runInGroups;
+  const outcomes = await fanout(indexes, runSection, {
+    concurrency: settings.sectionConcurrency,
+    delayBetweenGroupsMs: settings.sectionGroupDelayMs,
+    beforeStart: budgetGuard,
+    // Stop before the next group once a section failed for good: the run will fail, do not spend more.
+    shouldContinue: () => failures.length === 0,
+  });
+
+  if (failures.length > 0) {
+    const list = failures.map((f) => `section ${f.index + 1} "${plans[f.index].area}": ${f.error}`).join('; ');
+    throw ApplicationFailure.nonRetryable(
+      `${failures.length} of ${plans.length} sections failed: ${list}`,
+      ErrorType.SECTION_GENERATION_FAILED,
+      { failedSections: failures.map((f) => ({ section_number: f.index + 1, error: f.error })) },
+    );
+  }
+  const batchCount =
+    settings.fanoutMode === 'window' ? 1 : Math.ceil(plans.length / Math.max(1, settings.sectionConcurrency));
+  return { receipts: outcomes.map((o) => o.receipt!), batchCount };
+}
+
+function weakestSections(scores: number[], plans: { area: string }[]): string {
+  return scores
+    .map((score, index) => ({ score, index }))
+    .sort((a, b) => a.score - b.score)
+    .slice(0, 3)
+    .map(({ score, index }) => `${index + 1} "${plans[index].area}" ${score.toFixed(3)}`)
+    .join(', ');
+}
+
+/** "TYPE: message" of the innermost application failure, which is what an operator needs to read. */
+function failureSummary(error: unknown): string {
+  const failure = applicationFailureOf(error);
+  if (failure) return `${failure.type ?? 'Error'}: ${failure.message}`;
+  return error instanceof Error ? error.message : String(error);
+}
+
+function applicationFailureOf(error: unknown): ApplicationFailure | undefined {
+  if (error instanceof ApplicationFailure) return error;
+  if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure) return error.cause;
+  return undefined;
+}
+
+/**
+ * Writes the failed (or cancelled) status on the course row — which phase, which type — then returns the failure
+ * that ends the run: an ApplicationFailure carrying the original type, so clients branch on it.
+ */
+async function recordFailure(
+  input: GenerationJobInput,
+  phase: Phase,
+  error: unknown,
+  progress: ProgressTracker,
+): Promise<unknown> {
+  const cancelled = isCancellation(error);
+  const cause = applicationFailureOf(error);
+  const type = cancelled ? ErrorType.CANCELLED : (cause?.type ?? typeOfUnnamedFailure(error, phase));
+  const message = cancelled
+    ? `Cancelled by an operator during ${phase}`
+    : (cause?.message ?? (error instanceof Error ? error.message : String(error)));
+  progress.failed(type, message);
+  try {
+    // Non-cancellable: a cancelled run must still record why it stopped.
+    await CancellationScope.nonCancellable(() =>
+      db.recordFailureActivity({
+        courseId: input.course_id,
+        courseTitle: input.frontend_parameters.course_title,
+        phase,
+        errorType: type,
+        message,
+      }),
+    );
+  } catch (recordError) {
+    // The run's own failure is the one to surface; the record failing (database down for its whole retry
+    // budget) is logged next to it rather than replacing it.
+    log.error('Could not record the failed status on the course row', { error: String(recordError) });
+  }
+  if (cancelled || error instanceof ApplicationFailure) return error;
+  return ApplicationFailure.create({
+    type,
+    message,
+    nonRetryable: true,
+    details: cause?.details as unknown[] | undefined,
+    cause: error instanceof Error ? error : undefined,
+  });
+}
+
+/** Timeouts of LLM phases are LLM_TIMEOUT, of database phases DATABASE_ERROR; anything else is unexpected. */
+function typeOfUnnamedFailure(error: unknown, phase: Phase): string {
+  const timedOut = error instanceof ActivityFailure && error.cause instanceof TimeoutFailure;
+  if (timedOut && (phase === 'generate_metadata' || phase === 'generate_sections')) return ErrorType.LLM_TIMEOUT;
+  if (phase === 'sanitize' || phase === 'commit') return ErrorType.DATABASE_ERROR;
+  return ErrorType.UNEXPECTED_ERROR;
+}

@@ -1,0 +1,2 @@
+// What the worker loads into the workflow sandbox.
+export { courseGenerationWorkflow } from './course-generation';

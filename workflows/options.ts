@@ -1,0 +1,62 @@
+// Named activity option profiles. Every number carries its reason; the LLM timeouts come from the worker's
+// configuration (read once through loadSettingsActivity) so operators can size them to their provider.
+import type { ActivityOptions, LocalActivityOptions, RetryPolicy } from '@temporalio/common';
+import { NON_RETRYABLE_ERROR_TYPES, type GenerationSettings } from './types';
+
+/**
+ * RT-004: three attempts, exponential backoff 1 s → 2 s (→ 4 s cap). The activity picks its model from the attempt
+ * number, so each retry escalates to the next model of the ladder: more attempts than models would only repeat
+ * the strongest one. Non-retryable types (auth, validation) fail at once.
+ */
+const LLM_RETRY: RetryPolicy = {
+  initialInterval: '1s',
+  backoffCoefficient: 2,
+  maximumInterval: '4s',
+  maximumAttempts: 3,
+  nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
+};
+
+export function llmMetadataOptions(settings: GenerationSettings): ActivityOptions {
+  return {
+    startToCloseTimeout: settings.metadataActivityTimeoutMs,
+    // The activity heartbeats every few seconds while it waits for the model, so a lost worker's call is retried
+    // after this timeout instead of after the whole start-to-close.
+    heartbeatTimeout: settings.heartbeatTimeoutMs,
+    retry: LLM_RETRY,
+  };
+}
+
+export function llmSectionOptions(settings: GenerationSettings): ActivityOptions {
+  return {
+    startToCloseTimeout: settings.sectionActivityTimeoutMs,
+    heartbeatTimeout: settings.heartbeatTimeoutMs,
+    retry: LLM_RETRY,
+  };
+}
+
+/** Embeddings for quality validation: short calls, the same retry shape (the model does not change). */
+export const qualityOptions: ActivityOptions = {
+  startToCloseTimeout: '2 minutes',
+  retry: { ...LLM_RETRY, maximumInterval: '10s' },
+};
+
+/**
+ * PostgreSQL work (assembly, sanitising, commit, failure records). A database outage should delay the run, not
+ * fail it: keep retrying with backoff capped at 30 s for about ten minutes of outage before giving up.
+ */
+export const databaseOptions: ActivityOptions = {
+  startToCloseTimeout: '1 minute',
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '30s',
+    maximumAttempts: 25,
+    nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
+  },
+};
+
+/** Settings and ledger reads are fast, local to the worker, and recorded in history once. */
+export const localOptions: LocalActivityOptions = {
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumAttempts: 5 },
+};
