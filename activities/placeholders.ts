@@ -2,7 +2,7 @@
 // content, so the output parser treats any hit as invalid output (retryable on the next model).
 //
 // Rules (each chosen to avoid flagging ordinary prose):
-// 1. Blank: empty or whitespace-only.
+// 1. Blank: empty or whitespace-only (a case of rule 6).
 // 2. Marker words TODO, FIXME, TBD, TBA, XXX — upper case, whole words only. Case-sensitive on purpose: "a todo
 //    list", "Tbilisi" or "to be determined by the learner" are prose, while an upper-case TODO almost never is.
 // 3. Bracketed instructions: [insert …], [placeholder], [your …], [fill in …], [TBD], […anything… here] (as in
@@ -11,27 +11,26 @@
 // 4. Template variables: {{name}} (mustache / Jinja). Known trade-off: a lesson that quotes template syntax would be
 //    flagged; course text about templating can write "double braces" instead.
 // 5. "lorem ipsum" in any case.
-// 6. Ellipsis as content: the whole string is only dots / "…", or the text ends with an ellipsis standing alone
-//    after a space ("Learn how to ..."), which is how truncated sentences look. An ellipsis attached to a word
-//    ("and more...") is style, not a placeholder.
+// 6. No content: the string has no letter or digit at all ("...", "…", ". . .", "-", "?"), or the text ends with
+//    an ellipsis standing alone after a space ("Learn how to ..."), which is how truncated sentences look. An
+//    ellipsis attached to a word ("and more...") or inside a sentence is style, not a placeholder.
 
 const MARKER = /\b(?:TODO|FIXME|TBD|TBA|XXX)\b/;
 const BRACKETED = /[[<{]\s*(?:insert|placeholder|your\s|fill\s+in|tbd|todo|\.{3}|…)[^\]>}]*[\]>}]/i;
 const BRACKETED_HERE = /[[<{][^\]>}]*\shere\s*[\]>}]/i;
 const TEMPLATE_VARIABLE = /\{\{\s*[^{}]*\}\}/;
 const LOREM = /lorem\s+ipsum/i;
-const ONLY_ELLIPSIS = /^[\s.…]*(?:\.{3}|…)[\s.…]*$/;
+const NO_CONTENT = /^[^\p{L}\p{N}]*$/u;
 const TRAILING_LONE_ELLIPSIS = /\s(?:\.{3}|…)\s*$/;
 
 export function isPlaceholderText(text: string): boolean {
-  if (text.trim() === '') return true;
   return (
+    NO_CONTENT.test(text) ||
     MARKER.test(text) ||
     BRACKETED.test(text) ||
     BRACKETED_HERE.test(text) ||
     TEMPLATE_VARIABLE.test(text) ||
     LOREM.test(text) ||
-    ONLY_ELLIPSIS.test(text) ||
     TRAILING_LONE_ELLIPSIS.test(text)
   );
 }

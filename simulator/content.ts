@@ -217,7 +217,7 @@ class CourseContent implements ContentProvider {
         ['{F}: Common Pitfalls and Fixes', 'Troubleshooting {F}'],
         ['Advanced {F}', 'Mastering {F}', '{F}: Review and Integration'],
       ];
-      return this.rng.pick(passes[Math.min(pass, passes.length - 1)]).replace('{F}', titleCase(focus));
+      return titleCase(this.rng.pick(passes[Math.min(pass, passes.length - 1)]).replace('{F}', focus));
     }
     if (key.includes('objective')) {
       const templates = [
@@ -245,13 +245,14 @@ class CourseContent implements ContentProvider {
     const type = at(this.v.exerciseTypes, lesson + exercise);
     if (key.includes('type')) return type;
     if (key.includes('title')) {
-      return exercise === 0 ? `${capFirst(type)}: ${titleCase(focus)}` : `${capFirst(type)}: ${titleCase(focus)} and ${titleCase(next)}`;
+      return titleCase(exercise === 0 ? `${type}: ${focus}` : `${type}: ${focus} and ${next}`);
     }
     if (key.includes('solution') || key.includes('answer')) {
-      return (
-        `A strong answer defines ${focus}, applies it to the scenario step by step, ` +
-        `links it to the goal to ${lcFirst(objective)}, and names one risk to watch for with ${next}.`
-      );
+      return exercise % 2 === 0
+        ? `A strong answer defines ${focus}, applies it to the scenario step by step, ` +
+            `links it to the goal to ${lcFirst(objective)}, and names one risk to watch for with ${next}.`
+        : `Compare your work with a model answer that uses ${focus} and ${next} together, ` +
+            `then note which step moved you closer to the goal to ${lcFirst(objective)}.`;
     }
     return this.exerciseDescription(type, focus, next);
   }
@@ -260,7 +261,7 @@ class CourseContent implements ContentProvider {
     const topic = this.v.topic;
     switch (type) {
       case 'role-play':
-        return `In pairs, act out a short ${topic} scenario in which ${focus} decides the outcome, then swap roles and discuss how ${next} changed the conversation.`;
+        return `In pairs, act out a short ${topic} scenario where the outcome depends on ${focus}, then swap roles and discuss what ${next} added.`;
       case 'case study':
         return `Read a short case about a team struggling with ${focus} and decide what they should change, using ${next} as a second lens.`;
       case 'worked example':

@@ -73,7 +73,8 @@ export const FaultRuleSchema = z.strictObject({
 });
 
 export const ConfigPatchSchema = z.strictObject({
-  apiKey: z.string().optional(),
+  // null clears the key (JSON has no undefined).
+  apiKey: z.string().nullable().optional(),
   latencyMs: latencyPartial.optional(),
   modelLatencyMs: z.record(z.string(), latencyPartial).optional(),
   timeFactor: z.number().min(0).optional(),

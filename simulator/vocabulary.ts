@@ -39,7 +39,7 @@ const DEFAULT_EXERCISE_TYPES = ['guided practice', 'case study', 'worked example
 
 export function buildVocabulary(facts: PromptFacts, prompt: string): Vocabulary {
   const words = facts.words.length ? facts.words : ['core ideas', 'everyday practice', 'practical skills'];
-  const topic = facts.topic ?? facts.title ?? words.slice(0, 2).join(' ');
+  const topic = runningText(facts.topic ?? facts.title ?? words.slice(0, 2).join(' '), prompt);
   const concepts = nonEmpty(facts.keyConcepts, facts.keyTopics, words.slice(0, 6));
   const mapTitles = facts.courseMap.map((entry) => entry.title);
   const current = facts.courseMap.findIndex((entry) =>
@@ -70,6 +70,21 @@ export function buildVocabulary(facts: PromptFacts, prompt: string): Vocabulary 
     difficulty: facts.difficulty,
     lessonCount: facts.lessonCount,
   };
+}
+
+/**
+ * The topic as it reads mid-sentence: "Consultative B2B sales" becomes "consultative B2B sales" when the prompt
+ * also uses that first word in lower case elsewhere; a name like "Python programming" is left alone.
+ */
+function runningText(phrase: string, prompt: string): string {
+  const first = phrase.split(/\s+/)[0] ?? '';
+  const lower = first.toLowerCase();
+  if (first === lower || !/^[A-Z][a-z]/.test(first)) return phrase;
+  return new RegExp(`(^|[^\\p{L}])${escapeRegExp(lower)}([^\\p{L}]|$)`, 'u').test(prompt) ? lcFirst(phrase) : phrase;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function firstIndex(text: string, needles: string[]): number {

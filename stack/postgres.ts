@@ -139,7 +139,7 @@ export function removeStalePostmasterPid(dataDir: string, log: StackLog): void {
     return; // no pid file: clean shutdown last time
   }
   if (Number.isFinite(pid) && pidAlive(pid) && looksLikePostgres(pid)) {
-    throw new Error(`PostgreSQL (pid ${pid}) is already running on ${dataDir} (another `npm run services`, or left over from a killed run). Stop it first: kill ${pid}`);
+    throw new Error(`PostgreSQL (pid ${pid}) is already running on ${dataDir} (another \`npm run services\`, or left over from a killed run). Stop it first: kill ${pid}`);
   }
   log(`removing stale ${pidFile} (pid ${pid} is not running)`);
   fs.rmSync(pidFile, { force: true });

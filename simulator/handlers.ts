@@ -1,0 +1,199 @@
+// The two model endpoints. Both follow one path: count the call, check auth, roll for a fault, wait the simulated
+// latency (giving up if the client does), then answer and record exactly the usage that was sent.
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { METADATA_SCHEMA_NAME, SECTION_SCHEMA_NAME } from '../workflows/schemas';
+import { createCourseContent, plainAnswer } from './content';
+import { lexicalEmbedding, toBase64Float32 } from './embedding';
+import { corruptAnswer, isContentFault, type FaultPlan } from './faults';
+import { HttpError, sendError, sendJson, tokensFor, waitUnlessClosed } from './http-util';
+import { baseLatencyMs, jittered } from './options';
+import { messageText, parsePrompt, promptText, type ChatMessage } from './prompt';
+import { createRng, hashString, type Rng } from './random';
+import { generateFromSchema, type JsonSchema } from './schema-gen';
+import type { CallHandle, StatsRecorder } from './stats';
+import type { CallKind, FaultRule, ResolvedOptions } from './types';
+import { buildVocabulary } from './vocabulary';
+
+export interface SimulatorState {
+  options: ResolvedOptions;
+  stats: StatsRecorder;
+  faults: FaultPlan;
+  /** How often each (model, prompt) was seen: retries of one request get fresh rolls for rates and jitter. */
+  occurrences: Map<number, number>;
+}
+
+interface CallContext {
+  state: SimulatorState;
+  req: IncomingMessage;
+  res: ServerResponse;
+  handle: CallHandle;
+  model: string;
+  kind: CallKind;
+  /** Per-request RNG for fault rates, jitter and fault details. */
+  rng: Rng;
+  /** Hash of model + prompt, the seed of the answer's wording. */
+  promptHash: number;
+  occurrence: number;
+}
+
+export async function handleChat(state: SimulatorState, req: IncomingMessage, res: ServerResponse, body: Record<string, unknown>): Promise<void> {
+  const messages = (Array.isArray(body.messages) ? body.messages : []) as ChatMessage[];
+  const prompt = promptText(messages);
+  const format = body.response_format as { type?: string; json_schema?: { name?: string; schema?: JsonSchema } } | undefined;
+  const jsonSchema = format?.type === 'json_schema' ? format.json_schema : undefined;
+  const kind: CallKind =
+    jsonSchema?.name === METADATA_SCHEMA_NAME ? 'metadata' : jsonSchema?.name === SECTION_SCHEMA_NAME ? 'section' : 'default';
+  const facts = parsePrompt(prompt);
+  const ctx = beginCall(state, req, res, body, kind, prompt, kind === 'section' ? facts.workingTitle : undefined);
+  if (!ctx) return;
+  if (messages.length === 0) return failCall(ctx, new HttpError(400, "Missing required parameter: 'messages'."));
+
+  const structured = jsonSchema !== undefined || format?.type === 'json_object';
+  const fault = state.faults.pick({ model: ctx.model, kind, prompt, structured }, ctx.rng);
+  if (fault) state.stats.fault(ctx.handle, fault.kind);
+  if (fault && !isContentFault(fault.kind)) return injectHttpFault(ctx, fault);
+  if (!(await waitLatency(ctx))) return;
+
+  const contentRng = createRng(
+    state.options.jitter > 0 ? hashString(`${state.options.seed}:${ctx.occurrence}:content`, ctx.promptHash) : ctx.promptHash,
+  );
+  const vocabulary = buildVocabulary(facts, prompt);
+  let content: string;
+  if (structured) {
+    const schema: JsonSchema = jsonSchema?.schema ?? { type: 'object', properties: { answer: { type: 'string' } } };
+    const value = generateFromSchema(schema, createCourseContent(vocabulary, kind, contentRng), contentRng);
+    content = fault ? corruptAnswer(fault.kind, value, schema, ctx.rng) : JSON.stringify(value);
+  } else {
+    content = plainAnswer(vocabulary);
+  }
+
+  const promptChars = messages.reduce((sum, m) => sum + messageText(m).length, 0);
+  const usage = { prompt: tokensFor(promptChars), completion: tokensFor(content.length) };
+  state.stats.finish(ctx.handle, 200, usage);
+  sendJson(res, 200, {
+    id: `chatcmpl-sim${randomBytes(9).toString('hex')}`,
+    object: 'chat.completion',
+    created: Math.floor(Date.now() / 1000),
+    model: ctx.model,
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content, refusal: null },
+        logprobs: null,
+        // A cut-off answer is what max_tokens produces, and real APIs report it as 'length'.
+        finish_reason: fault?.kind === 'truncated_json' ? 'length' : 'stop',
+      },
+    ],
+    usage: { prompt_tokens: usage.prompt, completion_tokens: usage.completion, total_tokens: usage.prompt + usage.completion },
+    system_fingerprint: 'llm-simulator',
+  });
+}
+
+export async function handleEmbeddings(state: SimulatorState, req: IncomingMessage, res: ServerResponse, body: Record<string, unknown>): Promise<void> {
+  const inputs = embeddingInputs(body.input);
+  const prompt = inputs.join('\n');
+  const ctx = beginCall(state, req, res, body, 'embedding', prompt);
+  if (!ctx) return;
+  if (inputs.length === 0) return failCall(ctx, new HttpError(400, "Missing required parameter: 'input'."));
+
+  const fault = state.faults.pick({ model: ctx.model, kind: 'embedding', prompt, structured: false }, ctx.rng);
+  if (fault) {
+    state.stats.fault(ctx.handle, fault.kind);
+    return injectHttpFault(ctx, fault);
+  }
+  if (!(await waitLatency(ctx))) return;
+
+  const dims = typeof body.dimensions === 'number' && body.dimensions > 0 ? Math.floor(body.dimensions) : state.options.embeddingDimensions;
+  const base64 = body.encoding_format === 'base64';
+  const promptTokens = tokensFor(inputs.reduce((sum, text) => sum + text.length, 0));
+  state.stats.finish(ctx.handle, 200, { prompt: promptTokens, completion: 0 });
+  sendJson(res, 200, {
+    object: 'list',
+    data: inputs.map((text, index) => {
+      const vector = lexicalEmbedding(text, dims);
+      return { object: 'embedding', index, embedding: base64 ? toBase64Float32(vector) : vector };
+    }),
+    model: ctx.model,
+    usage: { prompt_tokens: promptTokens, total_tokens: promptTokens },
+  });
+}
+
+/** Counts the call and checks auth; returns undefined when the request has already been answered. */
+function beginCall(
+  state: SimulatorState,
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: Record<string, unknown>,
+  kind: CallKind,
+  prompt: string,
+  sectionTitle?: string,
+): CallContext | undefined {
+  const model = typeof body.model === 'string' && body.model ? body.model : 'unknown';
+  const handle = state.stats.begin(model, kind, sectionTitle);
+  // Whatever happens next, a response that closes without an answer counts as "nothing sent".
+  res.once('close', () => state.stats.finish(handle, 0));
+  const promptHash = hashString(`${model}\n${prompt}`);
+  const occurrence = state.occurrences.get(promptHash) ?? 0;
+  state.occurrences.set(promptHash, occurrence + 1);
+  const rng = createRng(hashString(`${state.options.seed}:${occurrence}`, promptHash));
+  const ctx: CallContext = { state, req, res, handle, model, kind, rng, promptHash, occurrence };
+
+  const auth = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
+  if (!auth) {
+    failCall(ctx, new HttpError(401, "You didn't provide an API key. Send it as 'Authorization: Bearer <key>'.", 'invalid_request_error', 'missing_api_key'));
+    return undefined;
+  }
+  if (state.options.apiKey !== undefined && auth[1].trim() !== state.options.apiKey) {
+    failCall(ctx, new HttpError(401, 'Incorrect API key provided.', 'invalid_request_error', 'invalid_api_key'));
+    return undefined;
+  }
+  if (body.model === undefined) {
+    failCall(ctx, new HttpError(400, 'You must provide a model parameter.'));
+    return undefined;
+  }
+  return ctx;
+}
+
+function failCall(ctx: CallContext, error: HttpError, headers: Record<string, string> = {}): void {
+  ctx.state.stats.finish(ctx.handle, error.status);
+  sendError(ctx.res, error.status, error.message, error.type, error.code, headers);
+}
+
+/** Faults that replace the answer with an HTTP failure (or with silence). They come back without latency. */
+function injectHttpFault(ctx: CallContext, fault: FaultRule): void {
+  switch (fault.kind) {
+    case 'rate_limit': {
+      const headers: Record<string, string> = {
+        'x-ratelimit-limit-requests': '60',
+        'x-ratelimit-remaining-requests': '0',
+      };
+      if (fault.retryAfterSeconds !== undefined) headers['retry-after'] = String(fault.retryAfterSeconds);
+      if (fault.retryAfterMs !== undefined) headers['retry-after-ms'] = String(fault.retryAfterMs);
+      const wait = fault.retryAfterSeconds !== undefined ? ` Please try again in ${fault.retryAfterSeconds}s.` : '';
+      return failCall(ctx, new HttpError(429, `Rate limit reached for ${ctx.model} (simulated).${wait}`, 'requests', 'rate_limit_exceeded'), headers);
+    }
+    case 'unauthorized':
+      return failCall(ctx, new HttpError(401, 'Incorrect API key provided (simulated).', 'invalid_request_error', 'invalid_api_key'));
+    case 'hang':
+      // Say nothing. The socket stays open until the client times out or close() destroys it; the 'close'
+      // listener from beginCall then records status 0 with no tokens.
+      return;
+    default:
+      return failCall(ctx, new HttpError(500, 'The server had an error while processing your request (simulated).', 'server_error', 'server_error'));
+  }
+}
+
+async function waitLatency(ctx: CallContext): Promise<boolean> {
+  const { options } = ctx.state;
+  const ms = jittered(baseLatencyMs(options, ctx.model, ctx.kind), options.jitter, ctx.rng.next());
+  return waitUnlessClosed(ms, ctx.res);
+}
+
+/** OpenAI accepts a string, an array of strings, or token arrays; token arrays are turned into text here. */
+function embeddingInputs(input: unknown): string[] {
+  if (typeof input === 'string') return [input];
+  if (!Array.isArray(input) || input.length === 0) return [];
+  if (input.every((x) => typeof x === 'number')) return [input.join(' ')];
+  return input.map((x) => (typeof x === 'string' ? x : Array.isArray(x) ? x.join(' ') : String(x)));
+}

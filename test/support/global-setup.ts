@@ -1,0 +1,63 @@
+/**
+ * jest globalSetup: one Temporal dev server + PostgreSQL per test run, on free
+ * ephemeral ports in a fresh temp dir, so tests never touch (or collide with)
+ * a developer's `npm run services` on the default ports.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { stderrLog } from '../../stack/log';
+import { startStack, STACK_NAMESPACE } from '../../stack/stack';
+import { freePorts, formatMs } from '../../stack/util';
+import { TEST_STACK_FILE } from './stack-env';
+import { STACK_HANDLE, type GlobalStackHandle } from './stack-handle';
+
+export default async function globalSetup(): Promise<void> {
+  // Quiet on CI and when output isn't a terminal, but always one timing line per component.
+  const quiet = Boolean(process.env.CI) || !process.stderr.isTTY;
+  const say = stderrLog('[test-stack]');
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'coursegen-test-stack-'));
+  // mkdtemp makes it 0700; as root, PostgreSQL runs as the `postgres` user and must be able to enter it.
+  fs.chmodSync(root, 0o755);
+  const [temporalPort, temporalUiPort, postgresPort] = await freePorts(3);
+
+  const started = Date.now();
+  say(`starting test stack in ${root}`);
+  const stack = await startStack({
+    root,
+    temporalPort,
+    temporalUiPort,
+    postgresPort,
+    // A first-time Temporal CLI build lasts minutes: its progress is shown even when quiet.
+    log: quiet ? (m) => /Temporal CLI|go: downloading/.test(m) && say(m) : say,
+  }).catch((err: Error) => {
+    fs.rmSync(root, { recursive: true, force: true });
+    throw err;
+  });
+  if (stack.timings.temporalCliMs > 5000) say(`Temporal CLI ready in ${formatMs(stack.timings.temporalCliMs)}`);
+  say(`temporal ready in ${formatMs(stack.timings.temporalMs)} at ${stack.temporalAddress}`);
+  say(`postgres ready in ${formatMs(stack.timings.postgresMs)} on port ${postgresPort}`);
+  if (!quiet) say(`stack up in ${formatMs(Date.now() - started)}; logs in ${path.join(root, 'logs')}`);
+
+  // Jest workers are forked after globalSetup and inherit process.env.
+  Object.assign(process.env, {
+    TEMPORAL_ADDRESS: stack.temporalAddress,
+    TEMPORAL_UI: stack.temporalUiUrl,
+    DATABASE_URL: stack.databaseUrl,
+    TEMPORAL_NAMESPACE: STACK_NAMESPACE,
+  });
+  fs.mkdirSync(path.dirname(TEST_STACK_FILE), { recursive: true });
+  fs.writeFileSync(
+    TEST_STACK_FILE,
+    `${JSON.stringify({
+      temporalAddress: stack.temporalAddress,
+      temporalUiUrl: stack.temporalUiUrl,
+      databaseUrl: stack.databaseUrl,
+      namespace: STACK_NAMESPACE,
+      pid: process.pid,
+      root,
+    }, null, 2)}\n`,
+  );
+  const handle: GlobalStackHandle = { stop: stack.stop, root, pid: process.pid };
+  (globalThis as Record<symbol, unknown>)[STACK_HANDLE] = handle;
+}

@@ -1,0 +1,20 @@
+import fs from 'node:fs';
+import { TEST_STACK_FILE } from './stack-env';
+import { STACK_HANDLE, type GlobalStackHandle } from './stack-handle';
+
+export default async function globalTeardown(): Promise<void> {
+  const handle = (globalThis as Record<symbol, unknown>)[STACK_HANDLE] as GlobalStackHandle | undefined;
+  if (!handle) return;
+  await handle.stop();
+  delete (globalThis as Record<symbol, unknown>)[STACK_HANDLE];
+  // Keep the data and logs when asked, e.g. to inspect a failing run's server logs.
+  if (process.env.KEEP_TEST_STACK) process.stderr.write(`[test-stack] kept ${handle.root}\n`);
+  else fs.rmSync(handle.root, { recursive: true, force: true });
+  // Only remove the JSON if it still describes this run (a parallel run may have replaced it).
+  try {
+    const saved = JSON.parse(fs.readFileSync(TEST_STACK_FILE, 'utf8')) as { pid?: number };
+    if (saved.pid === handle.pid) fs.rmSync(TEST_STACK_FILE, { force: true });
+  } catch {
+    // already gone
+  }
+}

@@ -1,0 +1,50 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** Written by global-setup for tooling (and as a fallback for code that lost its env). */
+export const TEST_STACK_FILE = path.resolve(__dirname, '..', '..', '.stack', 'test-stack.json');
+
+export interface TestStackEnv {
+  temporalAddress: string;
+  temporalUiUrl: string;
+  databaseUrl: string;
+  namespace: string;
+}
+
+/** Where the per-run test stack is: process.env (set by global-setup, inherited by workers), else the JSON file. */
+export function testStackEnv(): TestStackEnv {
+  const env = process.env;
+  if (env.TEMPORAL_ADDRESS && env.DATABASE_URL) {
+    return {
+      temporalAddress: env.TEMPORAL_ADDRESS,
+      temporalUiUrl: env.TEMPORAL_UI ?? '',
+      databaseUrl: env.DATABASE_URL,
+      namespace: env.TEMPORAL_NAMESPACE || 'default',
+    };
+  }
+  let saved: Partial<TestStackEnv>;
+  try {
+    saved = JSON.parse(fs.readFileSync(TEST_STACK_FILE, 'utf8')) as Partial<TestStackEnv>;
+  } catch {
+    throw new Error('No test stack: run jest with globalSetup test/support/global-setup.ts (or set TEMPORAL_ADDRESS and DATABASE_URL).');
+  }
+  if (!saved.temporalAddress || !saved.databaseUrl) throw new Error(`${TEST_STACK_FILE} is incomplete`);
+  return {
+    temporalAddress: saved.temporalAddress,
+    temporalUiUrl: saved.temporalUiUrl ?? '',
+    databaseUrl: saved.databaseUrl,
+    namespace: saved.namespace || 'default',
+  };
+}
+
+let counter = 0;
+
+/**
+ * A task queue no other test (or earlier run on a persistent server) uses, so
+ * a worker never picks up another test's tasks.
+ */
+export function uniqueTaskQueue(prefix: string): string {
+  counter += 1;
+  return `${prefix}-${process.env.JEST_WORKER_ID ?? '0'}-${process.pid}-${counter}-${crypto.randomBytes(4).toString('hex')}`;
+}

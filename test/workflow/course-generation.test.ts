@@ -1,0 +1,196 @@
+// The workflow on the real dev server with mocked activities: phase order, groups of 4 with the durable delay,
+// retries by attempt, and every failure type the workflow itself raises or forwards.
+import { WorkflowFailedError } from '@temporalio/client';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
+import { modelForAttempt } from '../../activities/llm';
+import type { courseGenerationWorkflow } from '../../workflows';
+import { getProgressQuery } from '../../workflows/messages';
+import { courseWorkflowId, ErrorType, type GenerationSettings, WORKFLOW_TYPE } from '../../workflows/types';
+import { exampleInput, rawExample } from '../support/fixtures';
+import { createHarness, createMockedWorker, type Harness } from '../support/harness';
+import { mockActivities } from '../support/mock-activities';
+import { uniqueTaskQueue } from '../support/stack-env';
+
+const EventType = temporal.api.enums.v1.EventType;
+let harness: Harness;
+
+beforeAll(async () => {
+  harness = await createHarness();
+});
+afterAll(async () => {
+  await harness?.close();
+});
+
+async function run(
+  activities: ReturnType<typeof mockActivities>['activities'],
+  options: { input?: unknown; overrides?: Partial<GenerationSettings> } = {},
+) {
+  const taskQueue = uniqueTaskQueue('wf');
+  const input = options.input ?? exampleInput();
+  const courseId = (input as { course_id?: string }).course_id ?? 'invalid';
+  const worker = await createMockedWorker(harness, taskQueue, activities);
+  const handle = await harness.client.workflow.start<typeof courseGenerationWorkflow>(WORKFLOW_TYPE, {
+    taskQueue,
+    workflowId: `${courseWorkflowId(courseId)}-${taskQueue}`,
+    args: [input, options.overrides ?? { sectionGroupDelayMs: 10 }],
+  });
+  const outcome = await worker.runUntil(async () => {
+    const settled = await handle.result().then((value) => ({ value }), (error) => ({ error }));
+    // Queried while the worker still runs: a query needs a worker to replay the workflow.
+    return { ...settled, progress: await handle.query(getProgressQuery) };
+  });
+  const history = await handle.fetchHistory();
+  return { ...outcome, history, handle };
+}
+
+function failureType(error: unknown): string | undefined {
+  expect(error).toBeInstanceOf(WorkflowFailedError);
+  const cause = (error as WorkflowFailedError).cause;
+  return cause instanceof ApplicationFailure ? cause.type ?? undefined : undefined;
+}
+
+/** Section activities and timers in history order: 'S' for a scheduled section, 'T<ms>' for a timer. */
+function sectionSchedule(history: temporal.api.history.v1.IHistory): string[] {
+  const out: string[] = [];
+  for (const event of history.events ?? []) {
+    if (event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) {
+      if (event.activityTaskScheduledEventAttributes?.activityType?.name === 'generateSectionActivity') out.push('S');
+    } else if (event.eventType === EventType.EVENT_TYPE_TIMER_STARTED) {
+      const timeout = event.timerStartedEventAttributes?.startToFireTimeout;
+      out.push(`T${Number(timeout?.seconds ?? 0) * 1000 + Math.round((timeout?.nanos ?? 0) / 1e6)}`);
+    }
+  }
+  return out;
+}
+
+test('runs the phases in order and fans sections out in groups of 4 with a 2 s durable delay', async () => {
+  const { activities, log } = mockActivities();
+  const result = await run(activities, { overrides: {} });
+  expect('value' in result && result.value.section_count).toBe(8);
+  expect(sectionSchedule(result.history)).toEqual(['S', 'S', 'S', 'S', 'T2000', 'S', 'S', 'S', 'S']);
+  expect(log.maxInFlight).toBe(4);
+  const phases = log.calls.filter((c) => !c.startsWith('section:'));
+  expect(phases).toEqual(['loadSettings', 'metadata', 'quality', 'sanitize', 'commit']);
+  expect(log.calls.indexOf('metadata')).toBeLessThan(log.calls.indexOf('section:0'));
+  expect(log.calls.lastIndexOf('section:7')).toBeLessThan(log.calls.indexOf('quality'));
+  expect('value' in result && result.value.generation_metadata.batch_count).toBe(2);
+});
+
+test('the sliding window keeps 4 sections in flight without group timers', async () => {
+  const { activities, log } = mockActivities();
+  const result = await run(activities, { overrides: { fanoutMode: 'window' } });
+  expect('value' in result).toBe(true);
+  expect(sectionSchedule(result.history).filter((e) => e.startsWith('T'))).toEqual([]);
+  expect(log.maxInFlight).toBe(4);
+  expect(log.sectionAttempts.size).toBe(8);
+});
+
+test('a retried section escalates through the model ladder by attempt and the metadata counts the retries', async () => {
+  const ladder = ['tier-1', 'tier-2', 'tier-3'];
+  const modelsSeen: string[] = [];
+  const { activities, log } = mockActivities({}, { expectedParallel: 1 });
+  const realSection = activities.generateSectionActivity;
+  activities.generateSectionActivity = async (request) => {
+    const { attempt } = Context.current().info;
+    if (request.sectionIndex === 2) {
+      modelsSeen.push(modelForAttempt(ladder, attempt));
+      if (attempt < 3) throw ApplicationFailure.retryable('schema-invalid answer', ErrorType.LLM_OUTPUT_INVALID);
+    }
+    return realSection(request);
+  };
+  const result = await run(activities);
+  expect(modelsSeen).toEqual(['tier-1', 'tier-2', 'tier-3']);
+  expect(log.sectionAttempts.get(2)).toEqual([3]);
+  if (!('value' in result)) throw result.error;
+  expect(result.value.generation_metadata.retry_count.sections[2]).toBe(2);
+  expect(result.value.generation_metadata.retry_count.sections[0]).toBe(0);
+});
+
+test('invalid input fails with VALIDATION_FAILED before any activity runs', async () => {
+  const { activities, log } = mockActivities();
+  const input = rawExample();
+  (input.frontend_parameters as Record<string, unknown>).lesson_duration_minutes = 90;
+  const result = await run(activities, { input });
+  expect(failureType('error' in result && result.error)).toBe(ErrorType.VALIDATION_FAILED);
+  expect(log.calls).toEqual([]);
+});
+
+test('an auth failure is not retried and is recorded on the course row', async () => {
+  let attempts = 0;
+  const { activities, log } = mockActivities({
+    async generateMetadataActivity() {
+      attempts++;
+      throw ApplicationFailure.nonRetryable('401 from provider', ErrorType.LLM_AUTH);
+    },
+  });
+  const result = await run(activities);
+  expect(failureType('error' in result && result.error)).toBe(ErrorType.LLM_AUTH);
+  expect(attempts).toBe(1);
+  expect(log.failures).toEqual([{ phase: 'generate_metadata', errorType: ErrorType.LLM_AUTH }]);
+});
+
+test('a section failing every attempt leaves its siblings done and names itself in SECTION_GENERATION_FAILED', async () => {
+  const { activities, log } = mockActivities({}, { expectedParallel: 3 });
+  const realSection = activities.generateSectionActivity;
+  activities.generateSectionActivity = async (request) => {
+    if (request.sectionIndex === 1) {
+      throw ApplicationFailure.retryable('truncated JSON', ErrorType.LLM_OUTPUT_INVALID);
+    }
+    return realSection(request);
+  };
+  const result = await run(activities);
+  const error = 'error' in result ? result.error : undefined;
+  expect(failureType(error)).toBe(ErrorType.SECTION_GENERATION_FAILED);
+  const message = ((error as WorkflowFailedError).cause as ApplicationFailure).message;
+  expect(message).toContain('section 2 "Prospecting and Account Research"');
+  expect(message).toContain('LLM_OUTPUT_INVALID');
+  // Siblings of the first group completed; the second group never started (no more spend on a failed run).
+  expect([0, 2, 3].every((i) => log.sectionAttempts.has(i))).toBe(true);
+  expect([4, 5, 6, 7].some((i) => log.sectionAttempts.has(i))).toBe(false);
+  expect(log.failures).toEqual([{ phase: 'generate_sections', errorType: ErrorType.SECTION_GENERATION_FAILED }]);
+  expect(result.progress).toMatchObject({ phase: 'failed', sectionsDone: 3, sectionsFailed: 1 });
+});
+
+test('quality below the threshold fails with QUALITY_THRESHOLD_NOT_MET before anything is committed', async () => {
+  const { activities, log } = mockActivities({
+    async validateQualityActivity() {
+      return { metadata_similarity: 0.4, sections_similarity: [0.5, 0.6], overall: 0.5, backend: 'mock', tokens: 0, costUsd: 0 };
+    },
+  });
+  const result = await run(activities);
+  expect(failureType('error' in result && result.error)).toBe(ErrorType.QUALITY_THRESHOLD_NOT_MET);
+  expect(log.calls).not.toContain('commit');
+  expect(log.failures[0].phase).toBe('validate_quality');
+});
+
+test('fewer than 10 lessons fails with MINIMUM_LESSONS_NOT_MET', async () => {
+  const { activities, log } = mockActivities({}, { lessonsPerSection: 1 });
+  const result = await run(activities);
+  expect(failureType('error' in result && result.error)).toBe(ErrorType.MINIMUM_LESSONS_NOT_MET);
+  expect(log.calls).not.toContain('sanitize');
+});
+
+test('the budget guard stops before a group once the cap is spent', async () => {
+  const { activities, log } = mockActivities({
+    async spentCostActivity() {
+      log.calls.push('spentCost');
+      return 2.5;
+    },
+  });
+  const result = await run(activities, { overrides: { maxCostUsd: 1, sectionGroupDelayMs: 10 } });
+  expect(failureType('error' in result && result.error)).toBe(ErrorType.BUDGET_EXCEEDED);
+  expect(log.sectionAttempts.size).toBe(0);
+});
+
+test('a commit that cannot be written fails with DATABASE_ERROR', async () => {
+  const { activities, log } = mockActivities({
+    async commitCourseActivity() {
+      throw ApplicationFailure.nonRetryable('relation "courses" does not exist', ErrorType.DATABASE_ERROR);
+    },
+  });
+  const result = await run(activities);
+  expect(failureType('error' in result && result.error)).toBe(ErrorType.DATABASE_ERROR);
+  expect(log.failures).toEqual([{ phase: 'commit', errorType: ErrorType.DATABASE_ERROR }]);
+});
