@@ -43,7 +43,8 @@ export function retryAfterMs(headers: HeaderSource, now: number = Date.now()): n
   const retryAfter = headerValue(headers, 'retry-after')?.trim();
   if (ms === undefined && retryAfter) {
     if (/^\d+(\.\d+)?$/.test(retryAfter)) ms = Number(retryAfter) * 1000;
-    else {
+    else if (/[a-z]/i.test(retryAfter)) {
+      // HTTP dates always name the day or month; Date.parse alone would read "-5" as a year.
       const date = Date.parse(retryAfter);
       if (!Number.isNaN(date)) ms = Math.max(0, date - now);
     }
@@ -84,9 +85,10 @@ function failure(
 }
 
 function isTimeoutLike(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  // AbortSignal.timeout() rejects with TimeoutError; a plain abort of our own timer with AbortError.
-  return error.name === 'TimeoutError' || error.name === 'AbortError';
+  // AbortSignal.timeout() rejects with a TimeoutError DOMException, an aborted fetch with AbortError. Checked by
+  // name: DOMException is not always an `instanceof Error` across realms.
+  const name = typeof error === 'object' && error !== null ? (error as { name?: unknown }).name : undefined;
+  return name === 'TimeoutError' || name === 'AbortError';
 }
 
 export function toLlmFailure(error: unknown, context: LlmErrorContext): ApplicationFailure {

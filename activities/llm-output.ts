@@ -77,8 +77,8 @@ export function parseLlmOutput<T>(
   return { ok: true, value: result.data as T, repairs };
 }
 
-/** Finds the JSON text: inside the first fence that holds JSON, else from the first opening bracket to the bracket
- * that closes it. Unclosed fences and brackets (output cut off at max_tokens) run to the end of the text. */
+/** Finds the JSON text: inside the first fence that holds JSON, else the longest span from an opening bracket to
+ * the bracket that closes it. Unclosed fences and brackets (output cut off at max_tokens) run to the end. */
 export function extractJsonText(raw: string, opener: '{' | '[', repairs: string[] = []): string | null {
   let text = raw.replace(/^\uFEFF/, '');
   const withoutThinking = text.replace(/<think>[\s\S]*?<\/think>/gi, '');
@@ -94,10 +94,15 @@ export function extractJsonText(raw: string, opener: '{' | '[', repairs: string[
     text = fenced;
   }
 
-  const start = text.indexOf(opener);
-  if (start === -1) return null;
-  const end = matchingCloseIndex(text, start);
-  const json = end === -1 ? text.slice(start) : text.slice(start, end + 1);
+  // Prose may hold small bracketed fragments ("use {curly} quotes"); the answer is the longest balanced value.
+  const candidates: string[] = [];
+  for (let start = text.indexOf(opener); start !== -1; ) {
+    const end = matchingCloseIndex(text, start);
+    candidates.push(end === -1 ? text.slice(start) : text.slice(start, end + 1));
+    start = end === -1 ? -1 : text.indexOf(opener, end + 1);
+  }
+  if (candidates.length === 0) return null;
+  const json = candidates.reduce((longest, candidate) => (candidate.length > longest.length ? candidate : longest));
   if (fenced === undefined && json.trim() !== text.trim()) repairs.push('removed text around JSON');
   return json;
 }
@@ -167,7 +172,9 @@ function resolveKey(key: string, shape: Record<string, Schema>, taken: Set<strin
   if (Object.hasOwn(shape, key)) return key;
   const snake = toSnakeCase(key);
   if (Object.hasOwn(shape, snake) && !taken.has(snake)) return snake;
-  const targets = aliases[key] ?? aliases[snake] ?? [];
+  // hasOwn: a key such as "__proto__" or "constructor" must not find Object.prototype members.
+  const source = [key, snake].find((name) => Object.hasOwn(aliases, name));
+  const targets = source === undefined ? [] : aliases[source];
   for (const target of typeof targets === 'string' ? [targets] : targets) {
     if (Object.hasOwn(shape, target) && !taken.has(target)) return target;
   }

@@ -21,6 +21,8 @@ export interface SimulatorState {
   faults: FaultPlan;
   /** How often each (model, prompt) was seen: retries of one request get fresh rolls for rates and jitter. */
   occurrences: Map<number, number>;
+  /** One promise per model call whose response has not closed yet; close() waits for them. */
+  pending: Set<Promise<void>>;
 }
 
 interface CallContext {
@@ -132,7 +134,14 @@ function beginCall(
   const model = typeof body.model === 'string' && body.model ? body.model : 'unknown';
   const handle = state.stats.begin(model, kind, sectionTitle);
   // Whatever happens next, a response that closes without an answer counts as "nothing sent".
-  res.once('close', () => state.stats.finish(handle, 0));
+  const closed = new Promise<void>((resolve) =>
+    res.once('close', () => {
+      state.stats.finish(handle, 0);
+      state.pending.delete(closed);
+      resolve();
+    }),
+  );
+  state.pending.add(closed);
   const promptHash = hashString(`${model}\n${prompt}`);
   const occurrence = state.occurrences.get(promptHash) ?? 0;
   state.occurrences.set(promptHash, occurrence + 1);

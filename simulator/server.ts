@@ -26,6 +26,7 @@ export async function startLlmSimulator(options: SimulatorOptions = {}): Promise
     stats: new StatsRecorder(),
     faults: new FaultPlan(resolved.faults),
     occurrences: new Map(),
+    pending: new Set(),
   };
   const configure = (partial: Partial<SimulatorOptions>): void => {
     state.options = mergeOptions(state.options, partial);
@@ -103,11 +104,14 @@ export async function startLlmSimulator(options: SimulatorOptions = {}): Promise
     resetStats,
     configure,
     close: () =>
-      (closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
+      (closing ??= (async () => {
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
         for (const socket of sockets) socket.destroy();
-      })),
+        await stopped;
+        // Responses emit 'close' just after their socket; waiting for them makes stats final when close() resolves.
+        await Promise.all([...state.pending]);
+      })()),
   };
 }
 

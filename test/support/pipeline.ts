@@ -1,0 +1,110 @@
+// The real pipeline for integration tests: LLM simulator + real activities + PostgreSQL + the run's dev server,
+// one worker on its own task queue, and the CLI's generate command driven in-process.
+import { writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import type { Activities } from '../../activities';
+import { CourseStore } from '../../activities/store';
+import type { ClientConfig } from '../../client/config';
+import { generateCommand } from '../../client/generate';
+import { startLlmSimulator, type LlmSimulator, type SimulatorOptions } from '../../simulator/server';
+import { buildWorker, type BuiltWorker } from '../../workers/build-worker';
+import { loadConfig, type WorkerConfig } from '../../workers/config';
+import type { GenerationSettings } from '../../workflows/types';
+import type { Harness } from './harness';
+import { testStackEnv, uniqueTaskQueue } from './stack-env';
+
+/** Simulated latencies: the seeds' 20 s / 75 s × 0.004 = 80 ms / 300 ms, enough to overlap a group's calls. */
+export const FAST_TIME_FACTOR = 0.004;
+
+export interface Pipeline {
+  sim: LlmSimulator;
+  config: WorkerConfig;
+  clientConfig: ClientConfig;
+  store: CourseStore;
+  /** Runs `generate --json` for this input; returns the exit code, parsed stdout and stderr. */
+  generate(input: unknown, options?: { rerun?: boolean; overrides?: Partial<GenerationSettings> }): Promise<GenerateOutcome>;
+  close(): Promise<void>;
+}
+
+export interface GenerateOutcome {
+  exitCode: number;
+  json: any;
+  stderr: string;
+}
+
+function capture(): { stream: Writable & { isTTY?: boolean }; text(): string } {
+  let text = '';
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      text += chunk.toString();
+      done();
+    },
+  });
+  return { stream, text: () => text };
+}
+
+export async function startPipeline(
+  harness: Harness,
+  options: { simulator?: SimulatorOptions; env?: Record<string, string>; activityOverrides?: Partial<Activities> } = {},
+): Promise<Pipeline> {
+  const stack = testStackEnv();
+  const sim = await startLlmSimulator({ port: 0, quiet: true, timeFactor: FAST_TIME_FACTOR, ...options.simulator });
+  const taskQueue = uniqueTaskQueue('it');
+  const config = loadConfig({
+    TEMPORAL_ADDRESS: stack.temporalAddress,
+    TEMPORAL_NAMESPACE: stack.namespace,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    DATABASE_URL: stack.databaseUrl,
+    LLM_BASE_URL: sim.url,
+    LLM_API_KEY: 'test-key-not-secret',
+    SECTION_GROUP_DELAY_MS: '200',
+    ...options.env,
+  });
+  const built: BuiltWorker = await buildWorker(config, {
+    workflowBundle: harness.bundle,
+    connection: harness.nativeConnection,
+    activityOverrides: options.activityOverrides,
+  });
+  const clientConfig: ClientConfig = {
+    address: stack.temporalAddress,
+    namespace: stack.namespace,
+    taskQueue,
+    databaseUrl: stack.databaseUrl,
+    uiUrl: stack.temporalUiUrl,
+  };
+  const store = CourseStore.fromUrl(stack.databaseUrl);
+  const running = built.worker.run();
+
+  return {
+    sim,
+    config,
+    clientConfig,
+    store,
+    async generate(input, runOptions = {}) {
+      const file = path.join(os.tmpdir(), `coursegen-input-${Math.random().toString(36).slice(2)}.json`);
+      await writeFile(file, typeof input === 'string' ? input : JSON.stringify(input));
+      const out = capture();
+      const err = capture();
+      const exitCode = await generateCommand({
+        input: file,
+        json: true,
+        rerun: runOptions.rerun,
+        overrides: runOptions.overrides,
+        config: clientConfig,
+        stdout: out.stream,
+        stderr: err.stream as unknown as NodeJS.WriteStream,
+      });
+      const stdout = out.text().trim();
+      return { exitCode, json: stdout ? JSON.parse(stdout) : null, stderr: err.text() };
+    },
+    async close() {
+      built.worker.shutdown();
+      await running;
+      await built.close();
+      await store.close();
+      await sim.close();
+    },
+  };
+}
