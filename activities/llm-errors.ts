@@ -57,6 +57,7 @@ export function retryAfterMs(headers: HeaderSource, now: number = Date.now()): n
 function safeProviderMessage(error: Error): string {
   const text = error.message
     .replace(/^\d{3}\s+/, '') // APIError prefixes the status, which the message states anyway
+    .replace(/^status code \(no body\)$/, '')
     .replace(/Bearer\s+\S+/gi, 'Bearer [redacted]')
     .replace(/\b(?:sk|rk|pk)-[\w*-]+/gi, '[redacted]')
     .replace(/\b[\w-]{32,}\b/g, '[redacted]')
@@ -123,18 +124,18 @@ function fromStatus(error: APIError, status: number, context: LlmErrorContext): 
   const detail = safeProviderMessage(error);
   const delay = retryAfterMs(error.headers);
   if (status === 429) {
-    return failure(ErrorType.LLM_RATE_LIMITED, 'rate limited', context, status, { nextRetryDelay: delay, detail });
+    return failure(ErrorType.LLM_RATE_LIMITED, 'was rate limited', context, status, { nextRetryDelay: delay, detail });
   }
   // 401/403: a bad or revoked key, or a key without access. 402 is OpenRouter's "insufficient credits". No retry
   // and no other model on the same account can fix these; a person must.
   if (status === 401 || status === 402 || status === 403) {
-    return failure(ErrorType.LLM_AUTH, 'rejected the credentials', context, status, { nonRetryable: true, detail });
+    return failure(ErrorType.LLM_AUTH, 'refused the API key or account', context, status, { nonRetryable: true, detail });
   }
   if (status === 408) {
     return failure(ErrorType.LLM_TIMEOUT, 'request timed out', context, status, { nextRetryDelay: delay, detail });
   }
   if (status >= 500) {
-    return failure(ErrorType.LLM_UNAVAILABLE, 'server error', context, status, { nextRetryDelay: delay, detail });
+    return failure(ErrorType.LLM_UNAVAILABLE, 'returned a server error', context, status, { nextRetryDelay: delay, detail });
   }
   // Remaining 4xx: 404 (model id unknown or delisted), 400/413/422 (this model rejects our request: context
   // length, unsupported response_format or parameter). Retrying the same request on the same model is pointless,

@@ -144,7 +144,7 @@ class CourseContent implements ContentProvider {
   private overview(): string {
     const v = this.v;
     const map = v.mapTitles;
-    const parts = [`${v.courseTitle} is organised into ${map.length || v.concepts.length} sections.`];
+    const parts = [`${v.courseTitle} is organised into ${v.sectionCount ?? v.concepts.length} sections.`];
     if (map.length >= 3) {
       parts.push(`It opens with ${map[0]}, continues with ${joinList(map.slice(1, -1))} and closes with ${map[map.length - 1]}.`);
     } else if (map.length > 0) {
@@ -189,8 +189,9 @@ class CourseContent implements ContentProvider {
 
   private tagCandidates(): string[] {
     const v = this.v;
+    // Tags are short labels: concepts and the topic, not whole section titles.
     const short = (s: string) => s.length >= 3 && s.length <= 60;
-    const base = unique([...v.concepts, v.topic, ...v.topics, ...v.mapTitles].filter(short));
+    const base = unique([...v.concepts, v.topic, ...v.topics].filter(short));
     // Always enough distinct tags for minItems: derived variants come last.
     return unique([...base, ...v.concepts.map((c) => `${c} skills`), `${v.topic} practice`, `${v.topic} fundamentals`]);
   }

@@ -40,6 +40,7 @@ interface CallContext {
 }
 
 export async function handleChat(state: SimulatorState, req: IncomingMessage, res: ServerResponse, body: Record<string, unknown>): Promise<void> {
+  if (body.stream === true) throw new HttpError(400, 'The LLM simulator does not stream; send stream: false.');
   const messages = (Array.isArray(body.messages) ? body.messages : []) as ChatMessage[];
   const prompt = promptText(messages);
   const format = body.response_format as { type?: string; json_schema?: { name?: string; schema?: JsonSchema } } | undefined;

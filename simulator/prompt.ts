@@ -77,7 +77,7 @@ export function parsePrompt(prompt: string): PromptFacts {
           current: CURRENT_MARK.test(mapItem[2]),
         });
       } else if (openList) {
-        lists.get(openList)!.push(unquote(item[1]));
+        lists.get(openList)!.push(unquote(item[1].replace(/^\d+[.)]\s+/, '')));
       }
       continue;
     }

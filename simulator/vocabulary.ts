@@ -12,6 +12,8 @@ export interface Vocabulary {
   topics: string[];
   objectives: string[];
   mapTitles: string[];
+  /** Number of sections in the course, when the prompt says so or lists a course map. */
+  sectionCount?: number;
   previousSection?: string;
   nextSection?: string;
   /** 0 for the first section of the course, 1 for the last (0.5 when unknown). */
@@ -62,6 +64,7 @@ export function buildVocabulary(facts: PromptFacts, prompt: string): Vocabulary 
       ? facts.objectives
       : concepts.slice(0, 3).map((c) => `Apply ${c} in realistic ${topic} situations`),
     mapTitles,
+    sectionCount: count,
     previousSection: current > 0 ? mapTitles[current - 1] : undefined,
     nextSection: current >= 0 && current < mapTitles.length - 1 ? mapTitles[current + 1] : undefined,
     sectionPosition: count && number && count > 1 ? (number - 1) / (count - 1) : 0.5,

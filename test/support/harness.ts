@@ -15,7 +15,7 @@ export interface Harness {
 }
 
 export async function createHarness(): Promise<Harness> {
-  quietRuntime();
+  quietRuntime('ERROR');
   const env = testStackEnv();
   const [connection, nativeConnection, bundle] = await Promise.all([
     Connection.connect({ address: env.temporalAddress }),
