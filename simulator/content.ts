@@ -146,7 +146,7 @@ class CourseContent implements ContentProvider {
     const map = v.mapTitles;
     const parts = [`${v.courseTitle} is organised into ${v.sectionCount ?? v.concepts.length} sections.`];
     if (map.length >= 3) {
-      parts.push(`It opens with ${map[0]}, continues with ${joinList(map.slice(1, -1))} and closes with ${map[map.length - 1]}.`);
+      parts.push(`It opens with ${map[0]} and closes with ${map[map.length - 1]}; in between it covers ${joinList(map.slice(1, -1))}.`);
     } else if (map.length > 0) {
       parts.push(`It covers ${joinList(map)}.`);
     }

@@ -22,6 +22,8 @@ export interface PromptFacts {
   lessonCount?: number;
   objectives: string[];
   keyTopics: string[];
+  /** "Preferred exercise types: a, b" from the analysis' generation guidance. */
+  exerciseTypes: string[];
   courseMap: CourseMapEntry[];
   /** Most frequent content words of the whole prompt, the fallback vocabulary. */
   words: string[];
@@ -54,7 +56,10 @@ export function promptText(messages: ChatMessage[]): string {
   return [...user, ...other].join('\n');
 }
 
-const LABEL_LINE = /^\s*([A-Za-z][A-Za-z ]{1,40}?)\s*:\s*(.*)$/;
+// "Label: value", optionally after markdown heading marks ("## Section to write: 3 of 8") and with a parenthesised
+// note in the label ("Target audience (user-provided): ...", read as "target audience").
+const LABEL_LINE = /^\s*(?:#+\s*)?([A-Za-z][A-Za-z ()-]{1,60}?)\s*:\s*(.*)$/;
+const NOT_GIVEN = /^\(?(?:not given|not specified|none|n\/a)\)?$/i;
 const LIST_LINE = /^\s*[-*•]\s+(.*)$/;
 const MAP_ITEM = /^(\d+)[.)]\s+(.*)$/;
 const CURRENT_MARK = /\s*\((?:this section|current)\)\s*$/i;
@@ -83,14 +88,14 @@ export function parsePrompt(prompt: string): PromptFacts {
     }
     const label = LABEL_LINE.exec(line);
     if (label) {
-      const key = label[1].trim().toLowerCase();
+      const key = label[1].replace(/\([^)]*\)/g, '').trim().toLowerCase();
       const value = label[2].trim();
       if (value === '') {
         openList = key;
         if (!lists.has(key)) lists.set(key, []);
       } else {
         openList = null;
-        if (!scalars.has(key)) scalars.set(key, unquote(value));
+        if (!scalars.has(key) && !NOT_GIVEN.test(unquote(value))) scalars.set(key, unquote(value));
       }
       continue;
     }
@@ -112,13 +117,22 @@ export function parsePrompt(prompt: string): PromptFacts {
     lessonCount: toInt(scalars.get('lessons')),
     objectives: lists.get('learning objectives') ?? splitList(scalars.get('learning objectives')) ?? [],
     keyTopics: lists.get('key topics') ?? splitList(scalars.get('key topics')) ?? [],
+    exerciseTypes: splitList(scalars.get('preferred exercise types') ?? scalars.get('exercise types')) ?? [],
     courseMap,
     words: topicWords(prompt),
   };
 }
 
+/** Strips surrounding quotes; JSON-quoted values (how the prompt builder quotes user text) are decoded. */
 function unquote(text: string): string {
   const t = text.trim();
+  if (/^".*"$/.test(t)) {
+    try {
+      return String(JSON.parse(t)).trim();
+    } catch {
+      // not JSON: fall through and just strip the quotes
+    }
+  }
   return /^(["'“«]).*(["'”»])$/.test(t) && t.length >= 2 ? t.slice(1, -1).trim() : t;
 }
 

@@ -68,7 +68,11 @@ export function buildVocabulary(facts: PromptFacts, prompt: string): Vocabulary 
     previousSection: current > 0 ? mapTitles[current - 1] : undefined,
     nextSection: current >= 0 && current < mapTitles.length - 1 ? mapTitles[current + 1] : undefined,
     sectionPosition: count && number && count > 1 ? (number - 1) / (count - 1) : 0.5,
-    exerciseTypes: mentioned.length ? mentioned : DEFAULT_EXERCISE_TYPES,
+    exerciseTypes: nonEmpty(
+      facts.exerciseTypes.map((t) => t.replace(/_/g, ' ')).filter((t) => t.length >= 3 && t.length <= 60),
+      mentioned,
+      DEFAULT_EXERCISE_TYPES,
+    ),
     targetAudience: facts.targetAudience,
     difficulty: facts.difficulty,
     lessonCount: facts.lessonCount,

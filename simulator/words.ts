@@ -17,7 +17,7 @@ const STOP_WORDS = new Set(
 const PROMPT_BOILERPLATE = new Set(
   `json schema return answer write respond output field fields section sections lesson lessons title working course
   map topics topic key objectives objective learning language concepts concept exactly valid strict required
-  following below above format english`
+  following below above format english user user-provided provided given task importance progression`
     .split(/\s+/)
     .filter(Boolean),
 );
