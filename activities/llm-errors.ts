@@ -129,13 +129,15 @@ function fromStatus(error: APIError, status: number, context: LlmErrorContext): 
   // 401/403: a bad or revoked key, or a key without access. 402 is OpenRouter's "insufficient credits". No retry
   // and no other model on the same account can fix these; a person must.
   if (status === 401 || status === 402 || status === 403) {
-    return failure(ErrorType.LLM_AUTH, 'refused the API key or account', context, status, { nonRetryable: true, detail });
+    const options = { nonRetryable: true, detail };
+    return failure(ErrorType.LLM_AUTH, 'refused the API key or account', context, status, options);
   }
   if (status === 408) {
     return failure(ErrorType.LLM_TIMEOUT, 'request timed out', context, status, { nextRetryDelay: delay, detail });
   }
   if (status >= 500) {
-    return failure(ErrorType.LLM_UNAVAILABLE, 'returned a server error', context, status, { nextRetryDelay: delay, detail });
+    const options = { nextRetryDelay: delay, detail };
+    return failure(ErrorType.LLM_UNAVAILABLE, 'returned a server error', context, status, options);
   }
   // Remaining 4xx: 404 (model id unknown or delisted), 400/413/422 (this model rejects our request: context
   // length, unsupported response_format or parameter). Retrying the same request on the same model is pointless,

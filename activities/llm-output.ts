@@ -72,7 +72,8 @@ export function parseLlmOutput<T>(
   }
   if (problems.length > 0) {
     const extra = problems.length - MAX_PROBLEMS;
-    return { ok: false, problems: extra > 0 ? [...problems.slice(0, MAX_PROBLEMS), `… and ${extra} more`] : problems };
+    if (extra > 0) problems.splice(MAX_PROBLEMS, extra, `… and ${extra} more`);
+    return { ok: false, problems };
   }
   return { ok: true, value: result.data as T, repairs };
 }

@@ -5,9 +5,9 @@
 // 1. Blank: empty or whitespace-only (a case of rule 6).
 // 2. Marker words TODO, FIXME, TBD, TBA, XXX — upper case, whole words only. Case-sensitive on purpose: "a todo
 //    list", "Tbilisi" or "to be determined by the learner" are prose, while an upper-case TODO almost never is.
-// 3. Bracketed instructions: [insert …], [placeholder], [your …], [fill in …], [TBD], […anything… here] (as in
-//    "[Add description here]"), the same in <…> or {…}, and a bracketed ellipsis "[...]". Other bracketed words
-//    ("[optional]", "<b>") are left alone.
+// 3. Bracketed instructions: [insert …], [placeholder], [your …], [fill in …], [TBD], [… here] (as in
+//    "[Add description here]"), the same in <…> or {…}, and a bracketed ellipsis "[...]". Other bracketed
+//    words ("[optional]", "<b>") are left alone.
 // 4. Template variables: {{name}} (mustache / Jinja). Known trade-off: a lesson that quotes template syntax would be
 //    flagged; course text about templating can write "double braces" instead.
 // 5. "lorem ipsum" in any case.

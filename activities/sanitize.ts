@@ -21,12 +21,11 @@ const MAX_PASSES = 10;
 
 // Browsers ignore whitespace and control characters inside a scheme name, so the patterns do too.
 const SEP = '[\\s\\x00-\\x1f\\x7f]*';
-const spaced = (word: string) => word.split('').join(SEP);
+const spaced = (word: string) => [...word].map((ch) => ch.replace(/[+/]/, '\\$&')).join(SEP);
 const SCRIPT_SCHEME = new RegExp(`((?:${spaced('javascript')}|${spaced('vbscript')})${SEP}):`, 'gi');
-const DATA_HTML_SCHEME = new RegExp(
-  `(${spaced('data')}${SEP}):(?=${SEP}(?:${spaced('text/html')}|${spaced('image/svg+xml').replace('+', '\\+')}|${spaced('application/xhtml+xml').replace('+', '\\+')}))`,
-  'gi',
-);
+// data: URLs are only dangerous with a document type; data:image/png in prose is left alone.
+const DATA_DOCUMENT_TYPES = ['text/html', 'image/svg+xml', 'application/xhtml+xml', 'text/xml'].map(spaced).join('|');
+const DATA_HTML_SCHEME = new RegExp(`(${spaced('data')}${SEP}):(?=${SEP}(?:${DATA_DOCUMENT_TYPES}))`, 'gi');
 
 /** Removes the colon that makes a dangerous scheme a URL: "javascript:alert(1)" → "javascriptalert(1)", while
  * prose such as "JavaScript: the basics" stays readable as "JavaScript the basics". */
@@ -38,7 +37,12 @@ export function createTextSanitizer(): TextSanitizer {
   // One window per sanitizer: creating a jsdom window costs milliseconds, sanitising a string microseconds.
   const { window } = new JSDOM('');
   const purify = createDOMPurify(window as unknown as Parameters<typeof createDOMPurify>[0]);
-  const purifyConfig = { ALLOWED_TAGS: [] as string[], ALLOWED_ATTR: [] as string[], KEEP_CONTENT: true, RETURN_DOM: true as const };
+  const purifyConfig = {
+    ALLOWED_TAGS: [] as string[],
+    ALLOWED_ATTR: [] as string[],
+    KEEP_CONTENT: true,
+    RETURN_DOM: true as const,
+  };
 
   // textContent of the purified DOM: markup gone, content of harmless tags kept, <script>/<style>/<svg>… contents
   // dropped (DOMPurify's FORBID_CONTENTS), entities decoded.

@@ -56,12 +56,14 @@ export function metadataText(metadata: MetadataOutput): string {
 // ~8 lines), so precision is structurally low whatever the quality; the question is whether the generated text
 // covers what the plan asked for. Content stems: lower-cased letter/digit runs, minus English stop words and
 // generic course vocabulary ("learn", "lesson", "understand"…, which every section shares), crudely stemmed.
-// Why 0.8: a good section paraphrases part of its plan (real models reuse roughly 80-90% of the plan's content
-// words), so 80% coverage already counts as complete; the 0.75 quality threshold then means 60% coverage.
-// Calibration on the T053 fixture (test/unit/similarity.test.ts, 8 plans): raw recall is 0.80-0.89 for each
+// Why 0.8: a good section paraphrases part of its plan (the calibration sections, written the way a model
+// paraphrases, reuse 80-91% of their plan's content words), so 80% coverage counts as complete; the 0.75 quality
+// threshold then means 60% coverage. This is an estimate from hand-written sections, not from logged model output:
+// recalibrate FULL_COVERAGE when real runs are available.
+// Calibration on the T053 fixture (test/unit/similarity.test.ts, 8 plans): raw recall is 0.80-0.91 for each
 // plan's own section (score 1.00), 0.00-0.45 for sections written for other plans of the same course (scores
-// 0.00-0.56, so a section about the wrong part of the course fails the threshold), 0.00-0.12 for off-topic
-// sections (scores 0.00-0.15).
+// 0.00-0.56, so a section about the wrong part of the course fails the threshold), 0.00-0.13 for off-topic
+// sections (scores 0.00-0.16).
 // Limits: English stop words and suffixes only; for other languages it degrades to 6-character prefix matching,
 // which still separates topics but scores paraphrases lower. Synonyms do not match; that is what embeddings are for.
 
@@ -87,7 +89,8 @@ const DERIVATIONAL_SUFFIXES = ['ation', 'ment', 'ingly', 'ing', 'edly', 'ed', 'e
 const STEM_LENGTH = 6;
 
 /** Porter-like, deliberately crude: both sides go through the same function, so consistency matters more than
- * linguistic accuracy ("buyer"/"buying"/"buyers" → "buy", "prices"/"pricing" → "pric", "negotiation" → "negoti"). */
+ * linguistic accuracy ("buyer"/"buying"/"buyers" → "buy", "prices"/"pricing" → "pric", "negotiation" →
+ * "negoti"; the 6-character cut also joins "consultative"/"consulting"). */
 export function stem(word: string): string {
   let w = word;
   if (w.length > 4 && w.endsWith('ies')) w = `${w.slice(0, -3)}y`;

@@ -1,5 +1,6 @@
 // The coursegen command line (npm run generate -- …). Configuration comes from the environment (README).
 import { Command } from 'commander';
+import { registerOperatorCommands } from './commands';
 import { generateCommand } from './generate';
 
 const program = new Command('coursegen').description('Durable course-structure generation on Temporal');
@@ -13,6 +14,8 @@ program
   .action(async (options: { input: string; json?: boolean; rerun?: boolean }) => {
     process.exitCode = await generateCommand(options);
   });
+
+registerOperatorCommands(program);
 
 program.parseAsync(process.argv).catch((error) => {
   console.error(error instanceof Error ? error.message : error);

@@ -5,7 +5,7 @@ import { DEFAULT_TASK_QUEUE, type FanoutMode, type GenerationSettings } from '..
 
 export const OPENROUTER_BASE_URL = 'https://openrouter.ai/api/v1';
 /** The embedded PostgreSQL that `npm run services` and the demo start (stack/); any other via DATABASE_URL. */
-export const DEFAULT_DATABASE_URL = 'postgres://postgres:postgres@127.0.0.1:54329/coursegen';
+export const DEFAULT_DATABASE_URL = 'postgres://coursegen:coursegen@127.0.0.1:54329/coursegen';
 
 const modelList = (fallback: string) =>
   z

@@ -22,6 +22,8 @@ export default async function globalSetup(): Promise<void> {
   const [temporalPort, temporalUiPort, postgresPort] = await freePorts(3);
 
   const started = Date.now();
+  // On a terminal, jest's "Determining test suites…" status has no trailing newline yet.
+  if (process.stderr.isTTY) process.stderr.write('\n');
   say(`starting test stack in ${root}`);
   const stack = await startStack({
     root,

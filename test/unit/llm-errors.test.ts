@@ -124,7 +124,8 @@ describe('toLlmFailure: errors without a status', () => {
   });
 
   it('DOMException TimeoutError / AbortError → LLM_TIMEOUT', () => {
-    expect(toLlmFailure(new DOMException('signal timed out', 'TimeoutError'), context).type).toBe(ErrorType.LLM_TIMEOUT);
+    const timeout = new DOMException('signal timed out', 'TimeoutError');
+    expect(toLlmFailure(timeout, context).type).toBe(ErrorType.LLM_TIMEOUT);
     expect(toLlmFailure(new DOMException('aborted', 'AbortError'), context).type).toBe(ErrorType.LLM_TIMEOUT);
   });
 
@@ -135,7 +136,8 @@ describe('toLlmFailure: errors without a status', () => {
   });
 
   it('APIError.generate without headers is a connection error', () => {
-    const failure = toLlmFailure(APIError.generate(undefined, new Error('socket hang up'), undefined, undefined), context);
+    const error = APIError.generate(undefined, new Error('socket hang up'), undefined, undefined);
+    const failure = toLlmFailure(error, context);
     expect(failure.type).toBe(ErrorType.LLM_UNAVAILABLE);
   });
 

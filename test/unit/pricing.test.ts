@@ -70,7 +70,8 @@ describe('computeCostUsd', () => {
   });
 
   it('prefers the provider-reported cost when it is a finite number ≥ 0', () => {
-    expect(computeCostUsd(table, 'qwen/qwen3-max', 10_000, 2_000, 0.0042)).toEqual({ costUsd: 0.0042, source: 'provider' });
+    const reported = computeCostUsd(table, 'qwen/qwen3-max', 10_000, 2_000, 0.0042);
+    expect(reported).toEqual({ costUsd: 0.0042, source: 'provider' });
     expect(computeCostUsd(table, 'qwen/qwen3-max', 10_000, 2_000, 0)).toEqual({ costUsd: 0, source: 'provider' });
   });
 

@@ -121,6 +121,7 @@ describe('sanitizeText: benign text', () => {
     'Tabs\tstay',
     'email a@b.com or visit https://example.com/path?a=1&b=2',
     'Ask "why?" five times: the 5 Whys',
+    'Logos can be inlined as data:image/png;base64 URLs',
   ])('%j stays exactly as written', (text) => {
     expect(sanitizer.sanitizeText(text)).toBe(text);
   });

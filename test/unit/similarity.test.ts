@@ -114,7 +114,8 @@ describe('lexicalSimilarity', () => {
       const row = (values: number[]) => values.map((v) => v.toFixed(2)).join(' ');
       const lines = plans.map(
         (plan, i) =>
-          `${i} ${plan.area.padEnd(48)} own ${matrix[i][i].toFixed(2)} | other sections ${row(matrix[i].filter((_, j) => j !== i))} | off-topic ${row(offTopic[i])}`,
+          `${i} ${plan.area.padEnd(50)} own ${matrix[i][i].toFixed(2)}` +
+          ` | other sections ${row(matrix[i].filter((_, j) => j !== i))} | off-topic ${row(offTopic[i])}`,
       );
       if (process.env.SHOW_CALIBRATION) console.log(lines.join('\n'));
     });
@@ -128,9 +129,12 @@ describe('lexicalSimilarity', () => {
       expect(matrix[i][i]).toBeGreaterThanOrEqual(0.8);
     });
 
-    it.each(plans.map((plan, i) => [i, plan.area] as const))('plan %i (%s): off-topic sections score at most 0.40', (i) => {
-      for (const value of offTopic[i]) expect(value).toBeLessThanOrEqual(0.4);
-    });
+    it.each(plans.map((plan, i) => [i, plan.area] as const))(
+      'plan %i (%s): off-topic sections score at most 0.40',
+      (i) => {
+        for (const value of offTopic[i]) expect(value).toBeLessThanOrEqual(0.4);
+      },
+    );
 
     it.each(plans.map((plan, i) => [i, plan.area] as const))(
       'plan %i (%s): sections for other plans score clearly lower and fail the threshold',
@@ -188,9 +192,8 @@ describe('lexicalSimilarity', () => {
 
     it('metadataText includes the title, description, overview, outcomes and tags', () => {
       const text = metadataText(onTopic);
-      for (const part of [onTopic.course_title, onTopic.course_overview, onTopic.learning_outcomes[3], 'account management']) {
-        expect(text).toContain(part);
-      }
+      const parts = [onTopic.course_title, onTopic.course_overview, onTopic.learning_outcomes[3], 'account management'];
+      for (const part of parts) expect(text).toContain(part);
       expect(text).not.toContain(onTopic.target_audience);
     });
   });

@@ -56,6 +56,26 @@ test('parsePrompt reads the labelled contract', () => {
   ]);
 });
 
+test('parsePrompt copes with the prompt builder\'s markdown headings, JSON-quoted and "(user-provided)" values', () => {
+  const facts = parsePrompt(
+    [
+      '## Course',
+      'Title: "Espresso \\"Pro\\" Course"',
+      'Target audience (user-provided): "Home baristas who own a grinder"',
+      'Style (user-provided): (not given)',
+      'Complexity: not specified',
+      'Preferred exercise types: case_study, analysis',
+      '## Section to write: 4 of 9',
+      'Working title: Steaming Milk',
+    ].join('\n'),
+  );
+  expect(facts.title).toBe('Espresso "Pro" Course');
+  expect(facts.targetAudience).toBe('Home baristas who own a grinder');
+  expect(facts.difficulty).toBeUndefined();
+  expect(facts.exerciseTypes).toEqual(['case_study', 'analysis']);
+  expect([facts.sectionNumber, facts.sectionCount, facts.workingTitle]).toEqual([4, 9, 'Steaming Milk']);
+});
+
 test('section generation satisfies the real section schema', () => {
   const value = SectionOutputSchema.parse(generate(z.toJSONSchema(SectionOutputSchema) as JsonSchema));
   expect(value.section_title).toBe('Dialling In the Grinder');

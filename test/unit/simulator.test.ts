@@ -428,6 +428,21 @@ describe('latency, stats and control endpoints', () => {
     expect(Date.now() - start).toBeGreaterThanOrEqual(390);
   });
 
+  test('jitter varies latency within ±jitter and, with it, the wording of repeated requests', async () => {
+    sim.configure({ timeFactor: 0.004, jitter: 0.5, seed: 7 }); // section: 300 ms ± 150 ms
+    const times: number[] = [];
+    const contents = new Set<string>();
+    for (let i = 0; i < 4; i++) {
+      const start = Date.now();
+      contents.add((await askSection()).choices[0].message.content!);
+      times.push(Date.now() - start);
+    }
+    for (const ms of times) expect(ms).toBeGreaterThanOrEqual(145);
+    for (const ms of times) expect(ms).toBeLessThan(600);
+    expect(new Set(times.map((ms) => Math.round(ms / 20))).size).toBeGreaterThan(1);
+    expect(contents.size).toBeGreaterThan(1);
+  });
+
   test('a client that gives up during the latency gets no tokens counted', async () => {
     sim.configure({ timeFactor: 0.01 }); // 750 ms section
     await expect(askSection(undefined, undefined, { timeout: 100 })).rejects.toBeInstanceOf(OpenAI.APIConnectionTimeoutError);

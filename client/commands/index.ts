@@ -1,0 +1,37 @@
+// The operator commands on the coursegen CLI: status, list and cancel (npm run status|list|cancel -- …).
+import type { Command } from 'commander';
+import { cancelCommand } from './cancel';
+import { listCommand, STATUS_FILTERS } from './list';
+import { statusCommand } from './status';
+
+const exit = (code: number) => {
+  process.exitCode = code;
+};
+
+export function registerOperatorCommands(program: Command): void {
+  program
+    .command('status')
+    .description('Show one run: status, phase, sections (model, attempt), tokens, cost, Web UI link')
+    .option('--course <uuid>', 'the course id of the run')
+    .option('--workflow-id <id>', 'the workflow id instead of the course id')
+    .option('--json', 'print the report as JSON')
+    .action(async (options) => exit(await statusCommand(options)));
+
+  program
+    .command('list')
+    .description('List recent course generation runs with their phase, cost and title')
+    .option('--limit <n>', 'how many runs', '20')
+    .option('--status <status>', `only runs in this state: ${Object.keys(STATUS_FILTERS).join('|')}`)
+    .option('--course <uuid>', 'only the runs of this course (all its re-runs)')
+    .option('--json', 'print the runs as JSON')
+    .action(async (options) => exit(await listCommand(options)));
+
+  program
+    .command('cancel')
+    .description('Cancel a running generation gracefully, wait for it to close and confirm the course row says cancelled')
+    .option('--course <uuid>', 'the course id of the run')
+    .option('--workflow-id <id>', 'the workflow id instead of the course id')
+    .option('--timeout <seconds>', 'how long to wait for the run to close', '60')
+    .option('--json', 'print the outcome as JSON')
+    .action(async (options) => exit(await cancelCommand(options)));
+}
