@@ -20,23 +20,48 @@ const CONTENT_FAULTS: ReadonlySet<FaultKind> = new Set([
   'renamed_fields',
   'trailing_comma',
   'placeholder',
+  'xss',
 ]);
+
+/** Payloads of an `xss` rule that names none: one per family (tag, event handler, scheme, entity-encoded). */
+export const DEFAULT_XSS_PAYLOADS: readonly string[] = [
+  '<script>alert(1)</script>',
+  '<img src=x onerror=alert(1)>',
+  '<a href="javascript:alert(1)">more</a>',
+  '&lt;svg onload=alert(1)&gt;',
+];
 
 /** Keeps the per-rule "times" counters; a new rule list (configure) starts them over. */
 export class FaultPlan {
   private fired: number[];
+  /** xss: index of the next payload per rule, so successive answers continue the rotation. */
+  private payloadCursor: number[];
 
   constructor(private rules: FaultRule[]) {
     this.fired = rules.map(() => 0);
+    this.payloadCursor = rules.map(() => 0);
   }
 
   setRules(rules: FaultRule[]): void {
     this.rules = rules;
     this.fired = rules.map(() => 0);
+    this.payloadCursor = rules.map(() => 0);
   }
 
   resetCounters(): void {
     this.fired = this.rules.map(() => 0);
+    this.payloadCursor = this.rules.map(() => 0);
+  }
+
+  /** Where the payload rotation of `rule` stands, and a way to move it on by the payloads an answer used. */
+  payloadRotation(rule: FaultRule): { start: number; advance(used: number): void } {
+    const i = this.rules.indexOf(rule);
+    return {
+      start: i >= 0 ? this.payloadCursor[i] : 0,
+      advance: (used) => {
+        if (i >= 0) this.payloadCursor[i] += used;
+      },
+    };
   }
 
   /** First rule that matches and fires wins. The rate roll uses the request's own seeded RNG. */
@@ -60,8 +85,16 @@ export function isContentFault(kind: FaultKind): boolean {
   return CONTENT_FAULTS.has(kind);
 }
 
-/** Serialised answer text for a content fault, built from the valid value the generator produced. */
-export function corruptAnswer(kind: FaultKind, value: unknown, schema: JsonSchema, rng: Rng): string {
+/** Serialised answer text for a content fault, built from the valid value the generator produced. `rule` and
+ * `rotation` are only read by `xss` (its payloads and where their rotation stands). */
+export function corruptAnswer(
+  kind: FaultKind,
+  value: unknown,
+  schema: JsonSchema,
+  rng: Rng,
+  rule?: FaultRule,
+  rotation?: { start: number; advance(used: number): void },
+): string {
   switch (kind) {
     case 'truncated_json': {
       // What a max_tokens cut-off looks like: valid JSON that simply stops mid-way.
@@ -78,6 +111,12 @@ export function corruptAnswer(kind: FaultKind, value: unknown, schema: JsonSchem
       return withTrailingCommas(value, '');
     case 'placeholder':
       return JSON.stringify(withPlaceholder(value, schema, rng));
+    case 'xss': {
+      const payloads = rule?.payloads?.length ? rule.payloads : DEFAULT_XSS_PAYLOADS;
+      const injected = withPayloads(value, schema, payloads, rotation?.start ?? 0, rule?.position ?? 'append');
+      rotation?.advance(injected.used);
+      return JSON.stringify(injected.value);
+    }
     default:
       return JSON.stringify(value);
   }
@@ -149,4 +188,45 @@ function withPlaceholder(value: unknown, schema: JsonSchema, rng: Rng): unknown 
   for (const segment of path.slice(0, -1)) parent = parent[segment] as Record<string | number, unknown>;
   parent[path[path.length - 1]] = text;
   return copy;
+}
+
+/**
+ * Same shape and still schema-valid: every free-text string leaf gets one payload (in rotation from `start`), after or
+ * before its text. The text is cut at a word boundary when the payload would break maxLength, but never below
+ * minLength, so the string keeps a valid length even if a sanitiser later removes the whole payload.
+ */
+export function withPayloads(
+  value: unknown,
+  schema: JsonSchema,
+  payloads: readonly string[],
+  start: number,
+  position: 'append' | 'prepend',
+): { value: unknown; used: number } {
+  const copy = structuredClone(value);
+  let cursor = start;
+  for (const slot of stringLeaves(schema, copy)) {
+    if (slot.path.length === 0) continue;
+    let parent = copy as Record<string | number, unknown>;
+    for (const segment of slot.path.slice(0, -1)) parent = parent[segment] as Record<string | number, unknown>;
+    const key = slot.path[slot.path.length - 1];
+    const text = String(parent[key]);
+    for (let tried = 0; tried < payloads.length; tried++) {
+      const payload = payloads[(cursor + tried) % payloads.length];
+      const base = cutAtWord(text, slot.maxLength - payload.length - 1);
+      if (base.length < Math.max(1, slot.minLength)) continue;
+      parent[key] = position === 'append' ? `${base} ${payload}` : `${payload} ${base}`;
+      cursor += tried + 1;
+      break;
+    }
+  }
+  return { value: copy, used: cursor - start };
+}
+
+/** `text` if it fits in `max` characters, else its longest word-boundary prefix that does (may be empty). */
+function cutAtWord(text: string, max: number): string {
+  if (text.length <= max) return text;
+  if (max <= 0) return '';
+  const cut = text.slice(0, max + 1);
+  const space = cut.lastIndexOf(' ');
+  return (space > 0 ? cut.slice(0, space) : '').replace(/[\s,;:]+$/, '');
 }

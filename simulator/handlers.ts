@@ -48,7 +48,7 @@ export async function handleChat(state: SimulatorState, req: IncomingMessage, re
   const kind: CallKind =
     jsonSchema?.name === METADATA_SCHEMA_NAME ? 'metadata' : jsonSchema?.name === SECTION_SCHEMA_NAME ? 'section' : 'default';
   const facts = parsePrompt(prompt);
-  const ctx = beginCall(state, req, res, body, kind, prompt, kind === 'section' ? facts.workingTitle : undefined);
+  const ctx = beginCall(state, req, res, body, kind, prompt, kind === 'section' ? facts.workingTitle : undefined, facts.title);
   if (!ctx) return;
   if (messages.length === 0) return failCall(ctx, new HttpError(400, "Missing required parameter: 'messages'."));
 
@@ -66,7 +66,9 @@ export async function handleChat(state: SimulatorState, req: IncomingMessage, re
   if (structured) {
     const schema: JsonSchema = jsonSchema?.schema ?? { type: 'object', properties: { answer: { type: 'string' } } };
     const value = generateFromSchema(schema, createCourseContent(vocabulary, kind, contentRng), contentRng);
-    content = fault ? corruptAnswer(fault.kind, value, schema, ctx.rng) : JSON.stringify(value);
+    content = fault
+      ? corruptAnswer(fault.kind, value, schema, ctx.rng, fault, state.faults.payloadRotation(fault))
+      : JSON.stringify(value);
   } else {
     content = plainAnswer(vocabulary);
   }
@@ -131,9 +133,10 @@ function beginCall(
   kind: CallKind,
   prompt: string,
   sectionTitle?: string,
+  courseTitle?: string,
 ): CallContext | undefined {
   const model = typeof body.model === 'string' && body.model ? body.model : 'unknown';
-  const handle = state.stats.begin(model, kind, sectionTitle);
+  const handle = state.stats.begin(model, kind, sectionTitle, courseTitle);
   // Whatever happens next, a response that closes without an answer counts as "nothing sent".
   const closed = new Promise<void>((resolve) =>
     res.once('close', () => {
@@ -183,8 +186,12 @@ function injectHttpFault(ctx: CallContext, fault: FaultRule): void {
       const wait = fault.retryAfterSeconds !== undefined ? ` Please try again in ${fault.retryAfterSeconds}s.` : '';
       return failCall(ctx, new HttpError(429, `Rate limit reached for ${ctx.model} (simulated).${wait}`, 'requests', 'rate_limit_exceeded'), headers);
     }
-    case 'unauthorized':
-      return failCall(ctx, new HttpError(401, 'Incorrect API key provided (simulated).', 'invalid_request_error', 'invalid_api_key'));
+    case 'unauthorized': {
+      const presented = /^Bearer\s+(.+)$/i.exec(ctx.req.headers.authorization ?? '')?.[1].trim() ?? '';
+      const shown = fault.echoKey === 'full' ? presented : `${presented.slice(0, 5)}***...${presented.slice(-4)}`;
+      const echo = fault.echoKey ? `: ${shown}` : ' (simulated)';
+      return failCall(ctx, new HttpError(401, `Incorrect API key provided${echo}.`, 'invalid_request_error', 'invalid_api_key'));
+    }
     case 'hang':
       // Say nothing. The socket stays open until the client times out or close() destroys it; the 'close'
       // listener from beginCall then records status 0 with no tokens.

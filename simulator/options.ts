@@ -70,6 +70,9 @@ export const FaultRuleSchema = z.strictObject({
   times: z.number().int().min(0).optional(),
   retryAfterSeconds: z.number().min(0).optional(),
   retryAfterMs: z.number().min(0).optional(),
+  payloads: z.array(z.string().min(1)).min(1).optional(),
+  position: z.enum(['append', 'prepend']).optional(),
+  echoKey: z.enum(['full', 'masked']).optional(),
 });
 
 export const ConfigPatchSchema = z.strictObject({

@@ -15,7 +15,7 @@ export class StatsRecorder {
   private stats = emptyStats();
   private readonly inFlightByKind: Record<string, number> = {};
 
-  begin(model: string, kind: CallKind, sectionTitle?: string): CallHandle {
+  begin(model: string, kind: CallKind, sectionTitle?: string, courseTitle?: string): CallHandle {
     const s = this.stats;
     s.requests++;
     s.requestsByModel[model] = (s.requestsByModel[model] ?? 0) + 1;
@@ -26,6 +26,7 @@ export class StatsRecorder {
     s.maxConcurrentByKind[kind] = Math.max(s.maxConcurrentByKind[kind] ?? 0, this.inFlightByKind[kind]);
     const record: CallRecord = { model, kind, status: 0, startedAt: Date.now(), promptTokens: 0, completionTokens: 0 };
     if (sectionTitle !== undefined) record.sectionTitle = sectionTitle;
+    if (courseTitle !== undefined) record.courseTitle = courseTitle;
     s.calls.push(record);
     if (s.calls.length > MAX_CALL_LOG) s.calls.splice(0, s.calls.length - MAX_CALL_LOG);
     return { record, finished: false };

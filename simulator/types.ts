@@ -15,6 +15,7 @@ export const FAULT_KINDS = [
   'renamed_fields',
   'trailing_comma',
   'placeholder',
+  'xss',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -34,6 +35,24 @@ export interface FaultRule {
   retryAfterSeconds?: number;
   /** rate_limit only: value of the retry-after-ms header (the openai SDK prefers it over Retry-After). */
   retryAfterMs?: number;
+  /**
+   * xss only: markup and URL payloads written into every free-text string of the answer (enums, ids and other
+   * formatted strings are left alone). Successive strings (and successive answers of the same rule) take successive
+   * payloads, so a list of N payloads is fully used once the rule has filled N strings. Default: a few classics.
+   */
+  payloads?: string[];
+  /**
+   * xss only: where a payload goes. 'append' (default) keeps the original text in front, so a string still has its
+   * content once the markup is stripped; 'prepend' puts the payload first, where a broken tag can swallow the text.
+   * The original text is shortened at a word boundary when needed to respect the schema's maxLength, never below
+   * its minLength; a payload that cannot fit is skipped for the next one.
+   */
+  position?: 'append' | 'prepend';
+  /**
+   * unauthorized only: echo the presented bearer token in the 401 message, as some providers do — 'masked' like
+   * OpenAI ("sk-ab***...wxyz"), 'full' as a careless proxy would. Lets a test prove the key never travels further.
+   */
+  echoKey?: 'full' | 'masked';
 }
 
 /** Base latency per call kind, in milliseconds of real-system time (before timeFactor). */
@@ -89,6 +108,8 @@ export interface CallRecord {
   fault?: FaultKind;
   /** The section's working title, for section calls. */
   sectionTitle?: string;
+  /** The course title of a chat prompt ("Title: ..."), so concurrent runs of different courses can be told apart. */
+  courseTitle?: string;
   startedAt: number;
   endedAt?: number;
   promptTokens: number;

@@ -48,6 +48,11 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   await assertPortFree(opts.port, 'PostgreSQL');
   const asRoot = process.getuid?.() === 0;
   if (asRoot) assertReachableByPostgresUser(path.dirname(dataDir));
+  const fresh = !fs.existsSync(path.join(dataDir, 'PG_VERSION'));
+  if (fresh && fs.existsSync(dataDir) && fs.readdirSync(dataDir).length > 0) {
+    // Typically an initdb that was killed halfway; initdb refuses non-empty dirs and we won't delete data silently.
+    throw new Error(`${dataDir} is not empty but is not a PostgreSQL data directory (no PG_VERSION). Delete it to re-initialise.`);
+  }
 
   const tail = new OutputTail();
   const logStream = openLog(opts.logFile);
@@ -78,11 +83,6 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
 
   const databaseUrl = `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${opts.port}/${encodeURIComponent(opts.database)}`;
   const adminUrl = databaseUrl.replace(/\/[^/]*$/, '/postgres');
-  const fresh = !fs.existsSync(path.join(dataDir, 'PG_VERSION'));
-  if (fresh && fs.existsSync(dataDir) && fs.readdirSync(dataDir).length > 0) {
-    // Typically an initdb that was killed halfway; initdb refuses non-empty dirs and we won't delete data silently.
-    throw new Error(`${dataDir} is not empty but is not a PostgreSQL data directory (no PG_VERSION). Delete it to re-initialise.`);
-  }
   try {
     if (fresh) {
       opts.log(`initialising PostgreSQL data directory ${dataDir}`);

@@ -81,7 +81,8 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions): Pr
     });
   }
   const exited = new Promise<number | null>((resolve) => {
-    child.once('exit', (code) => resolve(code));
+    // 'close', not 'exit': it waits for the output pipes to drain, so the tail is complete.
+    child.once('close', (code) => resolve(code));
     child.once('error', (err) => {
       tail.push(`spawn failed: ${err.message}`);
       resolve(-1);

@@ -56,18 +56,40 @@ export async function assertPortFree(port: number, what: string): Promise<void> 
   }
 }
 
-/** Free ephemeral ports, all held open together so the same one is never handed out twice. */
+/**
+ * Free ports for throw-away servers (tests). Picked at random *below* the
+ * kernel's ephemeral range: a port-0 port comes from that range, where any
+ * outgoing connection (or the dev server's own random HTTP/metrics ports) can
+ * grab it between our check and the server's bind — we saw exactly that flake.
+ * Each candidate is verified by listening; all are held until every one is found.
+ */
 export async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, () => new Promise<net.Server>((resolve, reject) => {
-      const server = net.createServer();
-      server.once('error', reject);
-      server.listen({ port: 0, host: '127.0.0.1' }, () => resolve(server));
-    })),
-  );
+  const low = ephemeralRangeStart();
+  const servers: net.Server[] = [];
+  for (let attempt = 0; servers.length < count; attempt++) {
+    const candidate = low > 11_000 && attempt < 100 ? 10_000 + Math.floor(Math.random() * (low - 10_000)) : 0;
+    const server = await listenOn(candidate).catch(() => undefined);
+    if (server) servers.push(server);
+  }
   const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
   await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
   return ports;
+}
+
+function listenOn(port: number): Promise<net.Server> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => resolve(server));
+  });
+}
+
+function ephemeralRangeStart(): number {
+  try {
+    return Number.parseInt(fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8'), 10) || 32_768;
+  } catch {
+    return 49_152; // IANA's ephemeral range, used by macOS
+  }
 }
 
 /** true if a process with this pid exists (EPERM means it exists but belongs to someone else). */

@@ -21,8 +21,8 @@ export interface BuiltWorker {
 export interface BuildWorkerOptions {
   /** Tests pass a pre-built bundle so each worker does not re-bundle the workflow code. */
   workflowBundle?: WorkflowBundleOption;
-  /** Tests replace some activities (e.g. to count or fail them); the rest are the real ones. */
-  activityOverrides?: Partial<Activities>;
+  /** Tests replace some activities, given the real ones (e.g. to make one misbehave); the rest stay real. */
+  wrapActivities?: (real: Activities) => Partial<Activities>;
   connection?: NativeConnection;
 }
 
@@ -34,8 +34,7 @@ export async function buildWorker(config: WorkerConfig, options: BuildWorkerOpti
     await store.migrate();
     connection ??= await NativeConnection.connect({ address: config.temporal.address });
     await assertSearchAttributes(connection, config.temporal.namespace);
-    const activities = {
-      ...createActivities({
+    const real = createActivities({
         settings: config.settings,
         store,
         prices: await loadPriceTable(config.llm.pricesFile),
@@ -44,9 +43,8 @@ export async function buildWorker(config: WorkerConfig, options: BuildWorkerOpti
           ? { client: createOpenAiClient(config.embeddings), model: config.embeddings.model }
           : null,
         sanitizer: createTextSanitizer(),
-      }),
-      ...options.activityOverrides,
-    };
+      });
+    const activities = { ...real, ...options.wrapActivities?.(real) };
     const worker = await Worker.create({
       connection,
       namespace: config.temporal.namespace,

@@ -27,6 +27,7 @@ import {
   type GenerationResult,
   type GenerationSettings,
   type Phase,
+  type QualityResult,
 } from './types';
 
 const local = proxyLocalActivities<Activities>(localOptions);
@@ -39,10 +40,12 @@ export async function courseGenerationWorkflow(
   rawInput: unknown,
   overrides: Partial<GenerationSettings> = {},
 ): Promise<GenerationResult> {
-  const input = validateInput(rawInput);
-  const plans = input.analysis_result.recommended_structure.sections_breakdown;
-  const progress = new ProgressTracker(plans.map((p) => p.area));
+  // The query answers from the first task on, even for a run whose input is rejected.
+  const progress = new ProgressTracker();
   setHandler(getProgressQuery, () => progress.state);
+  const input = validateInput(rawInput, progress);
+  const plans = input.analysis_result.recommended_structure.sections_breakdown;
+  progress.setSections(plans.map((p) => p.area));
   upsertSearchAttributes([{ key: CourseIdKey, value: input.course_id }]);
 
   let phase: Phase = 'validate_input';
@@ -70,14 +73,7 @@ export async function courseGenerationWorkflow(
     enter('validate_quality');
     const qualityScores = await quality.validateQualityActivity(input);
     progress.addSpend({ tokens: qualityScores.tokens, costUsd: qualityScores.costUsd });
-    if (qualityScores.overall < settings.qualityThreshold) {
-      throw ApplicationFailure.nonRetryable(
-        `Overall similarity ${qualityScores.overall.toFixed(3)} is below the threshold ${settings.qualityThreshold}` +
-          ` (${qualityScores.backend}); weakest sections: ${weakestSections(qualityScores.sections_similarity, plans)}`,
-        ErrorType.QUALITY_THRESHOLD_NOT_MET,
-        { scores: qualityScores },
-      );
-    }
+    assertQuality(qualityScores, settings.qualityThreshold, plans);
 
     enter('validate_lessons');
     const lessonCount = sectionReceipts.reduce((sum, r) => sum + r.lessonCount, 0);
@@ -121,13 +117,12 @@ export async function courseGenerationWorkflow(
 }
 
 /** Only an ApplicationFailure fails a workflow; any other error would retry the workflow task forever. */
-function validateInput(rawInput: unknown): GenerationJobInput {
+function validateInput(rawInput: unknown, progress: ProgressTracker): GenerationJobInput {
   const parsed = GenerationJobInputSchema.safeParse(rawInput);
   if (!parsed.success) {
-    throw ApplicationFailure.nonRetryable(
-      `Invalid generation input:\n${describeZodError(parsed.error)}`,
-      ErrorType.VALIDATION_FAILED,
-    );
+    const message = `Invalid generation input:\n${describeZodError(parsed.error)}`;
+    progress.failed(ErrorType.VALIDATION_FAILED, message);
+    throw ApplicationFailure.nonRetryable(message, ErrorType.VALIDATION_FAILED);
   }
   return parsed.data;
 }
@@ -193,6 +188,21 @@ async function generateSections(
   const batchCount =
     settings.fanoutMode === 'window' ? 1 : Math.ceil(plans.length / Math.max(1, settings.sectionConcurrency));
   return { receipts: outcomes.map((o) => o.receipt!), batchCount };
+}
+
+/**
+ * The overall score and every section's score must reach the threshold: averaged alone, one off-topic section in
+ * a course of eight would pass unnoticed.
+ */
+function assertQuality(scores: QualityResult, threshold: number, plans: { area: string }[]): void {
+  const below = scores.sections_similarity.filter((score) => score < threshold).length;
+  if (scores.overall >= threshold && below === 0) return;
+  throw ApplicationFailure.nonRetryable(
+    `Quality below the threshold ${threshold} (${scores.backend}): overall ${scores.overall.toFixed(3)}, ` +
+      `${below} section(s) below; weakest sections: ${weakestSections(scores.sections_similarity, plans)}`,
+    ErrorType.QUALITY_THRESHOLD_NOT_MET,
+    { scores },
+  );
 }
 
 function weakestSections(scores: number[], plans: { area: string }[]): string {

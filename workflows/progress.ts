@@ -9,18 +9,24 @@ export class ProgressTracker {
   private phaseStartedAt = Date.now();
   private readonly startedAt = Date.now();
 
-  constructor(sectionTitles: string[]) {
+  constructor() {
     this.state = {
       phase: 'validate_input',
-      sectionsTotal: sectionTitles.length,
+      sectionsTotal: 0,
       sectionsDone: 0,
       sectionsRunning: 0,
       sectionsFailed: 0,
-      sections: sectionTitles.map((title, index) => ({ index, title, status: 'pending' })),
+      sections: [],
       tokens: 0,
       costUsd: 0,
       durations: {},
     };
+  }
+
+  /** Known once the input is valid. */
+  setSections(titles: string[]): void {
+    this.state.sections = titles.map((title, index) => ({ index, title, status: 'pending' }));
+    this.state.sectionsTotal = titles.length;
   }
 
   enterPhase(phase: Phase): void {

@@ -1,13 +1,13 @@
 /**
  * jest globalSetup: one Temporal dev server + PostgreSQL per test run, on free
- * ephemeral ports in a fresh temp dir, so tests never touch (or collide with)
+ * random ports in a fresh temp dir, so tests never touch (or collide with)
  * a developer's `npm run services` on the default ports.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { stderrLog } from '../../stack/log';
-import { startStack, STACK_NAMESPACE } from '../../stack/stack';
+import { stderrLog, type StackLog } from '../../stack/log';
+import { startStack, STACK_NAMESPACE, type RunningStack } from '../../stack/stack';
 import { freePorts, formatMs } from '../../stack/util';
 import { TEST_STACK_FILE } from './stack-env';
 import { STACK_HANDLE, type GlobalStackHandle } from './stack-handle';
@@ -19,23 +19,29 @@ export default async function globalSetup(): Promise<void> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'coursegen-test-stack-'));
   // mkdtemp makes it 0700; as root, PostgreSQL runs as the `postgres` user and must be able to enter it.
   fs.chmodSync(root, 0o755);
-  const [temporalPort, temporalUiPort, postgresPort] = await freePorts(3);
-
   const started = Date.now();
   // On a terminal, jest's "Determining test suites…" status has no trailing newline yet.
   if (process.stderr.isTTY) process.stderr.write('\n');
   say(`starting test stack in ${root}`);
-  const stack = await startStack({
-    root,
-    temporalPort,
-    temporalUiPort,
-    postgresPort,
-    // A first-time Temporal CLI build lasts minutes: its progress is shown even when quiet.
-    log: quiet ? (m) => /Temporal CLI|go: downloading/.test(m) && say(m) : say,
-  }).catch((err: Error) => {
-    fs.rmSync(root, { recursive: true, force: true });
-    throw err;
-  });
+  // A first-time Temporal CLI build lasts minutes: its progress is shown even when quiet.
+  const log: StackLog = quiet ? (m) => /Temporal CLI|go: downloading/.test(m) && say(m) : say;
+  let stack: RunningStack | undefined;
+  let postgresPort = 0;
+  for (let attempt = 1; !stack; attempt++) {
+    const [temporalPort, temporalUiPort, pgPort] = await freePorts(3);
+    postgresPort = pgPort;
+    try {
+      stack = await startStack({ root, temporalPort, temporalUiPort, postgresPort, log });
+    } catch (err) {
+      // Another process can still take a checked-free port before our server binds it: retry elsewhere.
+      if (attempt < 3 && /already in use/i.test((err as Error).message)) {
+        say(`port clash, retrying on other ports: ${(err as Error).message.split('\n')[0]}`);
+        continue;
+      }
+      fs.rmSync(root, { recursive: true, force: true });
+      throw err;
+    }
+  }
   if (stack.timings.temporalCliMs > 5000) say(`Temporal CLI ready in ${formatMs(stack.timings.temporalCliMs)}`);
   say(`temporal ready in ${formatMs(stack.timings.temporalMs)} at ${stack.temporalAddress}`);
   say(`postgres ready in ${formatMs(stack.timings.postgresMs)} on port ${postgresPort}`);

@@ -47,7 +47,14 @@ function capture(): { stream: Writable & { isTTY?: boolean }; text(): string } {
 
 export async function startPipeline(
   harness: Harness,
-  options: { simulator?: SimulatorOptions; env?: Record<string, string>; activityOverrides?: Partial<Activities> } = {},
+  options: {
+    simulator?: SimulatorOptions;
+    env?: Record<string, string>;
+    /** Replace some real activities, given the real ones (e.g. to make one section's model drift). */
+    wrapActivities?: (real: Activities) => Partial<Activities>;
+    /** Point EMBEDDINGS_BASE_URL at the simulator's /v1/embeddings. */
+    embeddingsFromSimulator?: boolean;
+  } = {},
 ): Promise<Pipeline> {
   const stack = testStackEnv();
   const sim = await startLlmSimulator({ port: 0, quiet: true, timeFactor: FAST_TIME_FACTOR, ...options.simulator });
@@ -60,12 +67,13 @@ export async function startPipeline(
     LLM_BASE_URL: sim.url,
     LLM_API_KEY: 'test-key-not-secret',
     SECTION_GROUP_DELAY_MS: '200',
+    ...(options.embeddingsFromSimulator ? { EMBEDDINGS_BASE_URL: sim.url, EMBEDDINGS_API_KEY: 'test-key-not-secret' } : {}),
     ...options.env,
   });
   const built: BuiltWorker = await buildWorker(config, {
     workflowBundle: harness.bundle,
     connection: harness.nativeConnection,
-    activityOverrides: options.activityOverrides,
+    wrapActivities: options.wrapActivities,
   });
   const clientConfig: ClientConfig = {
     address: stack.temporalAddress,

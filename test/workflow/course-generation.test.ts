@@ -115,6 +115,8 @@ test('invalid input fails with VALIDATION_FAILED before any activity runs', asyn
   const result = await run(activities, { input });
   expect(failureType('error' in result && result.error)).toBe(ErrorType.VALIDATION_FAILED);
   expect(log.calls).toEqual([]);
+  expect(result.progress).toMatchObject({ phase: 'failed', error: { type: ErrorType.VALIDATION_FAILED } });
+  expect(result.progress.error?.message).toContain('frontend_parameters.lesson_duration_minutes');
 });
 
 test('an auth failure is not retried and is recorded on the course row', async () => {

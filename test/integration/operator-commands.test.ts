@@ -1,0 +1,201 @@
+// The operator commands (status, list, cancel) against the real stack: a worker with real activities, the LLM
+// simulator slowed down so runs stay open while we look at them, PostgreSQL and the dev server.
+import { Writable } from 'node:stream';
+import { cancelCommand, type CancelOutcome } from '../../client/commands/cancel';
+import { listCommand, type ListedRun } from '../../client/commands/list';
+import type { RunReport } from '../../client/commands/run-report';
+import { statusCommand } from '../../client/commands/status';
+import { exampleInput } from '../support/fixtures';
+import { createHarness, type Harness } from '../support/harness';
+import { startPipeline, type Pipeline } from '../support/pipeline';
+
+/** Section calls take 75 s × 0.05 = 3.75 s: long enough to catch a run mid-flight, short enough for CI. */
+const SLOW = 0.05;
+
+let harness: Harness;
+let pipeline: Pipeline;
+
+beforeAll(async () => {
+  harness = await createHarness();
+  pipeline = await startPipeline(harness, {
+    simulator: { timeFactor: SLOW },
+    // Heartbeats every 500 ms, so a cancellation reaches an in-flight LLM call within a couple of seconds.
+    env: { HEARTBEAT_TIMEOUT_MS: '2000' },
+  });
+});
+afterAll(async () => {
+  await pipeline?.close();
+  await harness?.close();
+});
+
+interface Ran<T> {
+  code: number;
+  stdout: string;
+  stderr: string;
+  json: T;
+}
+
+type Command<O> = (options: O) => Promise<number>;
+
+async function run<T = any, O extends object = object>(command: Command<O>, options: O): Promise<Ran<T>> {
+  let stdout = '';
+  let stderr = '';
+  const sink = (append: (s: string) => void) =>
+    new Writable({
+      write(chunk, _encoding, done) {
+        append(chunk.toString());
+        done();
+      },
+    });
+  const code = await command({
+    ...options,
+    config: pipeline.clientConfig,
+    stdout: sink((s) => (stdout += s)),
+    stderr: sink((s) => (stderr += s)),
+  });
+  const json = (options as { json?: boolean }).json && stdout.trim() ? JSON.parse(stdout) : null;
+  return { code, stdout, stderr, json };
+}
+
+/** Polls until `probe` returns a value; fails with `what` when the deadline passes. */
+async function eventually<T>(probe: () => Promise<T | null | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== null && value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+const liveReport = (course: string, accept: (r: RunReport) => boolean) =>
+  eventually(async () => {
+    const { json } = await run<RunReport>(statusCommand, { course, json: true });
+    return json && json.source === 'live-query' && accept(json) ? json : null;
+  }, 'a live status report in the expected state');
+
+test('status: live progress from the query while open, then the recorded state from history and PostgreSQL', async () => {
+  const input = exampleInput();
+  const generating = pipeline.generate(input);
+
+  // Second group running while the first is done: both kinds of section are in one report.
+  const live = await liveReport(input.course_id, (r) => r.sections.done >= 1 && r.sections.running >= 1);
+  expect(live).toMatchObject({ status: 'RUNNING', phase: 'generate_sections', course_id: input.course_id });
+  expect(live.sections.total).toBe(8);
+  const done = live.sections.list.filter((s) => s.status === 'done');
+  expect(done.every((s) => s.model === 'openai/gpt-oss-120b' && s.attempt === 1)).toBe(true);
+  expect(live.sections.list.filter((s) => s.status === 'running').every((s) => s.model === undefined)).toBe(true);
+  expect(live.tokens).toBeGreaterThan(0);
+  expect(live.ui_link).toContain(`/workflows/course-generation-${input.course_id}/${live.run_id}/history`);
+
+  const text = await run(statusCommand, { course: input.course_id });
+  expect(text.code).toBe(0);
+  expect(text.stdout).toMatch(/Status\s+RUNNING\s+phase generate_sections\s+\[live, from the workflow\]/);
+
+  const outcome = await generating;
+  expect(outcome.exitCode).toBe(0);
+  const metadata = outcome.json.generation_metadata;
+
+  const closed = (await run<RunReport>(statusCommand, { course: input.course_id, json: true })).json;
+  expect(closed).toMatchObject({ status: 'COMPLETED', phase: 'completed', source: 'records', run_id: metadata.run_id, error: null });
+  expect(closed.course_row).toMatchObject({ generation_status: 'completed', same_run: true });
+  expect(closed.sections).toMatchObject({ total: 8, done: 8, running: 0, failed: 0 });
+  expect(closed.sections.list.map((s) => s.title)).toEqual(outcome.json.course_structure.sections.map((s: any) => s.section_title));
+  expect(closed.sections.list.map((s) => s.model)).toEqual(metadata.model_used.per_section);
+  expect(closed.tokens).toBe(metadata.total_tokens.total);
+  expect(closed.cost_usd).toBeCloseTo(metadata.cost_usd, 6);
+
+  const byWorkflowId = await run(statusCommand, { workflowId: `course-generation-${input.course_id}` });
+  expect(byWorkflowId.stdout).toContain('recorded: history + PostgreSQL');
+  expect(byWorkflowId.stdout).toContain(`Web UI    ${closed.ui_link}`);
+});
+
+test('status: unknown runs exit 1, bad arguments exit 2', async () => {
+  const missing = await run(statusCommand, { course: exampleInput().course_id });
+  expect(missing.code).toBe(1);
+  expect(missing.stderr).toContain('No run with workflow id');
+  expect((await run(statusCommand, { course: 'not-a-uuid' })).code).toBe(2);
+  expect((await run(statusCommand, {})).code).toBe(2);
+});
+
+test('list: runs from the visibility API with phase, cost and the title from the static summary', async () => {
+  const input = exampleInput({ sections: 2 });
+  input.analysis_result.recommended_structure.sections_breakdown.forEach((s) => (s.estimated_lessons = 6));
+  const title = input.frontend_parameters.course_title;
+  const generating = pipeline.generate(input);
+
+  const listed = (status: string) =>
+    eventually(async () => {
+      const { json } = await run<ListedRun[]>(listCommand, { status, course: input.course_id, json: true });
+      return json?.length === 1 && json[0].phase ? json[0] : null;
+    }, `the run listed as ${status} (visibility is eventually consistent)`);
+
+  const running = await listed('running');
+  expect(running).toMatchObject({ status: 'RUNNING', course_id: input.course_id, title, close_time: null });
+
+  const outcome = await generating;
+  expect(outcome.exitCode).toBe(0);
+  const completed = await eventually(async () => {
+    const run = await listed('completed');
+    return run.phase === 'completed' ? run : null;
+  }, 'the final CoursePhase upsert to reach visibility');
+  expect(completed).toMatchObject({ status: 'COMPLETED', run_id: outcome.json.run_id, title });
+  expect(completed.cost_usd).toBeCloseTo(outcome.json.generation_metadata.cost_usd, 6);
+
+  const table = await run(listCommand, { course: input.course_id });
+  expect(table.stdout).toMatch(/^WORKFLOW ID\s+STATUS\s+STARTED\s+PHASE\s+COST\s+TITLE$/m);
+  expect(table.stdout).toContain(`course-generation-${input.course_id}  COMPLETED`);
+  expect(table.stdout).toContain(title);
+
+  const limited = await run<ListedRun[]>(listCommand, { limit: 1, json: true });
+  expect(limited.json).toHaveLength(1);
+  expect((await run(listCommand, { status: 'sleeping' })).code).toBe(2);
+});
+
+test('cancel: the run closes CANCELLED at once, in-flight LLM calls are aborted, the course row says cancelled', async () => {
+  // Slower sections (15 s) so every call of the first group is still waiting on the model when we cancel.
+  pipeline.sim.configure({ timeFactor: 0.2 });
+  try {
+    const input = exampleInput();
+    const generating = pipeline.generate(input);
+    const live = await liveReport(input.course_id, (r) => r.sections.running >= 1);
+    const runningSections = live.sections.list.filter((s) => s.status === 'running').map((s) => s.number - 1);
+
+    const started = Date.now();
+    const cancelled = await run<CancelOutcome>(cancelCommand, { course: input.course_id, json: true, timeout: 60 });
+    expect(cancelled.stderr).toContain('Cancellation requested');
+    expect(cancelled.code).toBe(0);
+    expect(cancelled.json).toMatchObject({ final_status: 'CANCELLED', recorded: true, run_id: live.run_id });
+    // The workflow does not wait for the model: closing took far less than one 15 s section call.
+    expect(Date.now() - started).toBeLessThan(10_000);
+
+    const row = await pipeline.store.getCourse(input.course_id);
+    expect(row).toMatchObject({
+      generation_status: 'cancelled',
+      error_type: 'CANCELLED',
+      failed_phase: 'generate_sections',
+      run_id: live.run_id,
+    });
+    expect((await generating).exitCode).toBe(1);
+
+    // Each in-flight call learnt of the cancellation through its heartbeat, aborted its HTTP request (the
+    // simulator saw the connection close unanswered) and wrote a CANCELLED ledger row; none of them completed.
+    const ledger = await eventually(async () => {
+      const rows = (await pipeline.store.ledger(live.run_id)).filter((r) => r.phase === 'section');
+      return rows.length >= runningSections.length ? rows : null;
+    }, 'a ledger row for every section call that was in flight', 20_000);
+    expect(ledger.map((r) => r.sectionIndex).sort()).toEqual(runningSections.sort());
+    expect(ledger.every((r) => r.outcome === 'CANCELLED')).toBe(true);
+    await eventually(async () => (pipeline.sim.stats().inFlight === 0 ? true : null), 'the simulator to have no open calls', 20_000);
+
+    const after = (await run<RunReport>(statusCommand, { course: input.course_id, json: true })).json;
+    expect(after).toMatchObject({ status: 'CANCELLED', phase: 'failed', source: 'records', error: { type: 'CANCELLED' } });
+    expect(after.sections.list.filter((s) => s.status === 'cancelled').map((s) => s.number - 1).sort()).toEqual(runningSections.sort());
+
+    const again = await run(cancelCommand, { course: input.course_id });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('is not running: it is CANCELLED');
+  } finally {
+    pipeline.sim.configure({ timeFactor: SLOW });
+  }
+});

@@ -1,0 +1,125 @@
+// A real `npm run worker` process for chaos tests: spawned as `tsx workers/main.ts` with its configuration in the
+// environment only, its stdout and stderr captured (the secrets test searches them), killed with SIGKILL.
+//
+// tsx runs the worker in a child node process (plus an esbuild service), so a SIGKILL to the tsx process alone
+// would orphan the real worker, which would go on polling. The worker is therefore spawned as the leader of its
+// own process group and killed as a group: every process of that group was started by this module.
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+
+export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+const TSX = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
+const READY_LINE = 'polling task queue';
+/** Bundling the workflow code on a busy 2-core machine takes seconds, sometimes tens of them. */
+const DEFAULT_READY_TIMEOUT_MS = 120_000;
+
+export interface WorkerEnv {
+  TEMPORAL_ADDRESS: string;
+  TEMPORAL_NAMESPACE?: string;
+  TEMPORAL_TASK_QUEUE: string;
+  DATABASE_URL: string;
+  LLM_BASE_URL: string;
+  LLM_API_KEY: string;
+  [name: string]: string | undefined;
+}
+
+export interface WorkerProcess {
+  pid: number;
+  /** Date.now() when the worker printed its "polling task queue" line. */
+  readyAt: number;
+  /** stdout and stderr so far, interleaved in arrival order. */
+  logs(): string;
+  /** Resolves when the tsx process exits, with its code or the signal that ended it. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  hasExited(): boolean;
+  /** SIGKILL to the whole process group; resolves once the tsx process is gone. Returns Date.now() of the kill. */
+  kill(): Promise<number>;
+  /** SIGTERM (graceful shutdown), then SIGKILL after `graceMs`. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+const live = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // the group is already gone
+  }
+}
+
+export async function spawnWorker(env: WorkerEnv, options: { readyTimeoutMs?: number } = {}): Promise<WorkerProcess> {
+  if (!exitHookInstalled) {
+    // Last resort if a test file dies without its afterAll: no orphan worker keeps polling a queue.
+    process.on('exit', () => {
+      for (const child of live) killGroup(child, 'SIGKILL');
+    });
+    exitHookInstalled = true;
+  }
+  // Only what the worker needs: a stray TEMPORAL_*/LLM_* variable of the jest process must not leak in.
+  const base = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !/^(TEMPORAL_|LLM_|EMBEDDINGS_|DATABASE_URL$|SECTION_|HEARTBEAT_)/.test(k)),
+  );
+  const childEnv = { ...base, ...Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) };
+  const child = spawn(TSX, ['workers/main.ts'], {
+    cwd: PROJECT_ROOT,
+    env: childEnv as NodeJS.ProcessEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  live.add(child);
+  let output = '';
+  let exited = false;
+  const exitedPromise = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => {
+      exited = true;
+      live.delete(child);
+      resolve({ code, signal });
+    });
+  });
+
+  const readyAt = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      killGroup(child, 'SIGKILL');
+      reject(new Error(`worker not ready after ${options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS} ms:\n${output.slice(-4000)}`));
+    }, options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      if (output.includes(READY_LINE)) {
+        clearTimeout(timer);
+        resolve(Date.now());
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    void exitedPromise.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(new Error(`worker exited before it was ready (code ${code}, signal ${signal}):\n${output.slice(-4000)}`));
+    });
+  });
+
+  return {
+    pid: child.pid ?? -1,
+    readyAt,
+    logs: () => output,
+    exited: exitedPromise,
+    hasExited: () => exited,
+    async kill() {
+      const at = Date.now();
+      killGroup(child, 'SIGKILL');
+      await exitedPromise;
+      return at;
+    },
+    async stop(graceMs = 15_000) {
+      if (exited) return;
+      killGroup(child, 'SIGTERM');
+      const timer = setTimeout(() => killGroup(child, 'SIGKILL'), graceMs);
+      await exitedPromise;
+      clearTimeout(timer);
+      // The tsx parent may exit before its esbuild service: make sure nothing of the group lingers.
+      killGroup(child, 'SIGKILL');
+    },
+  };
+}
