@@ -3,6 +3,8 @@
 import { createHash } from 'node:crypto';
 import type { CourseStructure, GenerationJobInput, MetadataOutput, SectionOutput } from '../workflows/schemas';
 
+type CourseSection = CourseStructure['sections'][number];
+
 /** A stable UUID (RFC 4122 layout, version 5 style) from a name, so re-assembling yields the same ids. */
 export function stableUuid(name: string): string {
   const hex = createHash('sha1').update(name).digest('hex').slice(0, 32).split('');
@@ -12,6 +14,28 @@ export function stableUuid(name: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
+/** One section with its number, lesson numbers and injected lesson durations. */
+export function assembleSection(section: SectionOutput, index: number, lessonMinutes: number): CourseSection {
+  return {
+    section_number: index + 1,
+    section_title: section.section_title,
+    section_description: section.section_description,
+    learning_objectives: section.learning_objectives,
+    estimated_duration_minutes: section.lessons.length * lessonMinutes,
+    lessons: section.lessons.map((lesson, lessonIndex) => ({
+      ...lesson,
+      lesson_number: lessonIndex + 1,
+      estimated_duration_minutes: lessonMinutes,
+    })),
+  };
+}
+
+/** Hours from the sections' minutes, two decimals. */
+export function courseHours(sections: CourseSection[]): number {
+  const totalMinutes = sections.reduce((sum, s) => sum + s.estimated_duration_minutes, 0);
+  return Math.round((totalMinutes / 60) * 100) / 100;
+}
+
 export function assembleCourse(
   input: GenerationJobInput,
   metadata: MetadataOutput,
@@ -19,25 +43,13 @@ export function assembleCourse(
 ): CourseStructure {
   const minutes = input.frontend_parameters.lesson_duration_minutes;
   const language = input.frontend_parameters.language;
-  const builtSections = sections.map((section, index) => ({
-    section_number: index + 1,
-    section_title: section.section_title,
-    section_description: section.section_description,
-    learning_objectives: section.learning_objectives,
-    estimated_duration_minutes: section.lessons.length * minutes,
-    lessons: section.lessons.map((lesson, lessonIndex) => ({
-      ...lesson,
-      lesson_number: lessonIndex + 1,
-      estimated_duration_minutes: minutes,
-    })),
-  }));
-  const totalMinutes = builtSections.reduce((sum, s) => sum + s.estimated_duration_minutes, 0);
+  const builtSections = sections.map((section, index) => assembleSection(section, index, minutes));
   return {
     course_title: metadata.course_title,
     course_description: metadata.course_description,
     course_overview: metadata.course_overview,
     target_audience: metadata.target_audience,
-    estimated_duration_hours: Math.round((totalMinutes / 60) * 100) / 100,
+    estimated_duration_hours: courseHours(builtSections),
     difficulty_level: metadata.difficulty_level,
     prerequisites: metadata.prerequisites,
     learning_outcomes: metadata.learning_outcomes.map((text, index) => ({

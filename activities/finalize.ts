@@ -44,7 +44,9 @@ export function createFinalizeActivities(deps: FinalizeDeps) {
           ErrorType.LLM_OUTPUT_INVALID,
         );
       }
-      await deps.store.saveArtifact({ runId, workflowId, courseId: input.course_id, kind: 'course_structure' }, checked.data);
+      const key = { runId, workflowId, courseId: input.course_id };
+      await deps.store.saveArtifact({ ...key, kind: 'course_structure' }, checked.data);
+      await deps.store.saveArtifact({ ...key, kind: 'input' }, input);
       const lessonCount = checked.data.sections.reduce((sum, s) => sum + s.lessons.length, 0);
       return { lessonCount, changedStrings: changed };
     },
@@ -53,12 +55,14 @@ export function createFinalizeActivities(deps: FinalizeDeps) {
     async commitCourseActivity(request: CommitRequest): Promise<GenerationMetadata> {
       const ids = runIds();
       const structure = await deps.store.loadArtifact<CourseStructure>({ runId: ids.runId, kind: 'course_structure' });
+      const input = await deps.store.loadArtifact<GenerationJobInput>({ runId: ids.runId, kind: 'input' });
       const metadata = buildGenerationMetadata(await deps.store.ledger(ids.runId), request, ids, new Date());
       await deps.store.commitCourse({
         courseId: request.courseId,
         courseTitle: structure.course_title,
         structure,
         metadata,
+        input,
         ...ids,
       });
       return metadata;

@@ -3,7 +3,7 @@
 import type { CommitRequest, GenerationMetadata } from '../workflows/types';
 import type { LedgerRow } from './store';
 
-function mostFrequent(values: string[]): string {
+export function mostFrequent(values: string[]): string {
   const counts = new Map<string, number>();
   for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
   return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0] ?? '';

@@ -7,6 +7,7 @@ import { createFinalizeActivities } from './finalize';
 import { createGenerateActivities } from './generate';
 import type { PriceTable } from './pricing';
 import { createQualityActivities } from './quality';
+import { createRegenerateActivities } from './regenerate';
 import type { createTextSanitizer } from './sanitize';
 import type { CourseStore } from './store';
 
@@ -39,6 +40,13 @@ export function createActivities(deps: ActivityDeps) {
     ...createGenerateActivities({ ...deps.llm, store: deps.store, prices: deps.prices }),
     ...createQualityActivities({ store: deps.store, prices: deps.prices, embeddings: deps.embeddings }),
     ...createFinalizeActivities({ store: deps.store, sanitizer: deps.sanitizer }),
+    ...createRegenerateActivities({
+      ...deps.llm,
+      store: deps.store,
+      prices: deps.prices,
+      quality: { store: deps.store, prices: deps.prices, embeddings: deps.embeddings },
+      sanitizer: deps.sanitizer,
+    }),
   };
 }
 

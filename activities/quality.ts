@@ -3,7 +3,7 @@
 // the deterministic offline lexical score (activities/similarity.ts, calibrated for the 0.75 threshold).
 import { Context } from '@temporalio/activity';
 import type OpenAI from 'openai';
-import type { GenerationJobInput, MetadataOutput, SectionOutput } from '../workflows/schemas';
+import type { GenerationJobInput, MetadataOutput, SectionOutput, SectionPlan } from '../workflows/schemas';
 import type { QualityResult } from '../workflows/types';
 import { toLlmFailure } from './llm-errors';
 import { computeCostUsd, type PriceTable } from './pricing';
@@ -23,18 +23,26 @@ export interface QualityDeps {
   embeddings: { client: OpenAI; model: string } | null;
 }
 
-type Pair = [reference: string, candidate: string];
+export type Pair = [reference: string, candidate: string];
+
+export interface PairScores {
+  scores: number[];
+  tokens: number;
+  costUsd: number;
+  backend: string;
+}
 
 const round = (n: number) => Math.round(n * 1000) / 1000;
 
-export function createQualityActivities(deps: QualityDeps) {
-  async function embeddingScores(input: GenerationJobInput, pairs: Pair[]): Promise<{ scores: number[]; tokens: number; costUsd: number }> {
+/** Scores (reference, candidate) pairs with the configured backend; embeddings calls go to the ledger. */
+export function createPairScorer(deps: QualityDeps) {
+  async function embeddingScores(courseId: string, pairs: Pair[]): Promise<PairScores> {
     const { client, model } = deps.embeddings!;
     const context = Context.current();
     const { attempt, activityId, workflowExecution } = context.info;
     const started = Date.now();
     const ledger = {
-      courseId: input.course_id,
+      courseId,
       workflowId: workflowExecution.workflowId,
       runId: workflowExecution.runId,
       activityId,
@@ -61,10 +69,23 @@ export function createQualityActivities(deps: QualityDeps) {
       latencyMs: Date.now() - started, outcome: 'ok', errorMessage: null,
     });
     const vectors = [...response.data].sort((a, b) => a.index - b.index).map((d) => d.embedding);
-    const scores = pairs.map((_, i) => Math.max(0, cosineSimilarity(vectors[2 * i], vectors[2 * i + 1])));
-    return { scores, tokens: promptTokens, costUsd };
+    const scores = pairs.map((_, i) => round(Math.max(0, cosineSimilarity(vectors[2 * i], vectors[2 * i + 1]))));
+    return { scores, tokens: promptTokens, costUsd, backend: `embeddings:${model}` };
   }
 
+  return async function scorePairs(courseId: string, pairs: Pair[]): Promise<PairScores> {
+    if (deps.embeddings) return embeddingScores(courseId, pairs);
+    const scores = pairs.map(([reference, candidate]) => round(lexicalSimilarity(reference, candidate)));
+    return { scores, tokens: 0, costUsd: 0, backend: 'offline-lexical' };
+  };
+}
+
+export function sectionPair(plan: SectionPlan, section: SectionOutput): Pair {
+  return [sectionPlanText(plan), generatedSectionText(section)];
+}
+
+export function createQualityActivities(deps: QualityDeps) {
+  const scorePairs = createPairScorer(deps);
   return {
     async validateQualityActivity(input: GenerationJobInput): Promise<QualityResult> {
       const { runId } = Context.current().info.workflowExecution;
@@ -73,24 +94,25 @@ export function createQualityActivities(deps: QualityDeps) {
       const sections = await Promise.all(
         plans.map((_, sectionIndex) => deps.store.loadArtifact<SectionOutput>({ runId, kind: 'section', sectionIndex })),
       );
-      const pairs: Pair[] = [
+      const { scores, tokens, costUsd, backend } = await scorePairs(input.course_id, [
         [courseReferenceText(input), metadataText(metadata)],
-        ...plans.map((plan, i): Pair => [sectionPlanText(plan), generatedSectionText(sections[i])]),
-      ];
-      const { scores, tokens, costUsd } = deps.embeddings
-        ? await embeddingScores(input, pairs)
-        : { scores: pairs.map(([reference, candidate]) => lexicalSimilarity(reference, candidate)), tokens: 0, costUsd: 0 };
-      const [metadataScore, ...sectionScores] = scores.map(round);
-      // Every section counts once and the metadata once: a single off-topic section drags the mean visibly.
-      const overall = round(scores.reduce((sum, s) => sum + s, 0) / scores.length);
+        ...plans.map((plan, i) => sectionPair(plan, sections[i])),
+      ]);
+      const [metadataScore, ...sectionScores] = scores;
       return {
         metadata_similarity: metadataScore,
         sections_similarity: sectionScores,
-        overall,
-        backend: deps.embeddings ? `embeddings:${deps.embeddings.model}` : 'offline-lexical',
+        overall: overallScore(metadataScore, sectionScores),
+        backend,
         tokens,
         costUsd,
       };
     },
   };
+}
+
+/** Every section counts once and the metadata once. */
+export function overallScore(metadataScore: number, sectionScores: number[]): number {
+  const all = [metadataScore, ...sectionScores];
+  return round(all.reduce((sum, s) => sum + s, 0) / all.length);
 }

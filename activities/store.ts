@@ -35,7 +35,7 @@ export interface LedgerRow extends LedgerEntry {
 
 export interface ArtifactKey {
   runId: string;
-  kind: 'metadata' | 'section' | 'course_structure';
+  kind: 'metadata' | 'section' | 'course_structure' | 'input';
   sectionIndex?: number;
 }
 
@@ -48,6 +48,7 @@ export interface CourseRow {
   error_message: string | null;
   course_structure: unknown;
   generation_metadata: unknown;
+  generation_input: unknown;
   workflow_id: string;
   run_id: string;
   updated_at: string;
@@ -179,20 +180,43 @@ export class CourseStore {
     courseTitle: string;
     structure: unknown;
     metadata: unknown;
+    input: unknown;
     workflowId: string;
     runId: string;
   }): Promise<void> {
     await this.transaction(async (client) => {
       await client.query(
         `INSERT INTO courses (course_id, course_title, generation_status, course_structure, generation_metadata,
-           workflow_id, run_id)
-         VALUES ($1, $2, 'completed', $3, $4, $5, $6)
+           generation_input, workflow_id, run_id)
+         VALUES ($1, $2, 'completed', $3, $4, $5, $6, $7)
          ON CONFLICT (course_id) DO UPDATE SET
            course_title = EXCLUDED.course_title, generation_status = 'completed', failed_phase = NULL,
            error_type = NULL, error_message = NULL, course_structure = EXCLUDED.course_structure,
-           generation_metadata = EXCLUDED.generation_metadata, workflow_id = EXCLUDED.workflow_id,
-           run_id = EXCLUDED.run_id, updated_at = now()`,
-        [row.courseId, row.courseTitle, row.structure, row.metadata, row.workflowId, row.runId],
+           generation_metadata = EXCLUDED.generation_metadata, generation_input = EXCLUDED.generation_input,
+           workflow_id = EXCLUDED.workflow_id, run_id = EXCLUDED.run_id, updated_at = now()`,
+        [row.courseId, row.courseTitle, row.structure, row.metadata, row.input, row.workflowId, row.runId],
+      );
+    });
+  }
+
+  /**
+   * Read-modify-write of a committed course under a row lock, in one transaction: concurrent section
+   * regenerations of the same course never overwrite each other's sections.
+   */
+  async updateCommittedCourse(
+    courseId: string,
+    change: (row: CourseRow) => { structure: unknown; metadata: unknown },
+  ): Promise<void> {
+    await this.transaction(async (client) => {
+      const result = await client.query('SELECT * FROM courses WHERE course_id = $1 FOR UPDATE', [courseId]);
+      const row = result.rows[0] as CourseRow | undefined;
+      if (!row || row.generation_status !== 'completed') {
+        throw ApplicationFailure.nonRetryable(`Course ${courseId} has no committed structure`, ErrorType.VALIDATION_FAILED);
+      }
+      const next = change(row);
+      await client.query(
+        'UPDATE courses SET course_structure = $2, generation_metadata = $3, updated_at = now() WHERE course_id = $1',
+        [courseId, next.structure, next.metadata],
       );
     });
   }

@@ -1,6 +1,7 @@
 // The coursegen command line (npm run generate -- …). Configuration comes from the environment (README).
 import { Command } from 'commander';
 import { registerOperatorCommands } from './commands';
+import { regenerateCommand } from './commands/regenerate';
 import { generateCommand } from './generate';
 
 const program = new Command('coursegen').description('Durable course-structure generation on Temporal');
@@ -16,6 +17,17 @@ program
   });
 
 registerOperatorCommands(program);
+
+program
+  .command('regenerate')
+  .description('Regenerate one section of a course with the next model (or --model), re-validate and re-commit it')
+  .requiredOption('--course <uuid>', 'course id')
+  .requiredOption('--section <n>', 'section number, 1-based', (value) => Number(value))
+  .option('--model <model>', 'use this model instead of the next one of the section ladder')
+  .option('--json', 'print the result as one JSON object')
+  .action(async (options: { course: string; section: number; model?: string; json?: boolean }) => {
+    process.exitCode = await regenerateCommand(options);
+  });
 
 program.parseAsync(process.argv).catch((error) => {
   console.error(error instanceof Error ? error.message : error);

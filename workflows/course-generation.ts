@@ -3,7 +3,9 @@
 // them in PostgreSQL and return receipts, so history stays small whatever the course size.
 import {
   ActivityFailure,
+  allHandlersFinished,
   ApplicationFailure,
+  condition,
   CancellationScope,
   isCancellation,
   log,
@@ -19,6 +21,7 @@ import { runInGroups, runInWindow } from './fanout';
 import { getProgressQuery } from './messages';
 import { databaseOptions, llmMetadataOptions, llmSectionOptions, localOptions, qualityOptions } from './options';
 import { ProgressTracker } from './progress';
+import { handleRegenerations } from './regenerate';
 import { describeZodError, GenerationJobInputSchema, type GenerationJobInput } from './schemas';
 import { CourseIdKey } from './search-attributes';
 import {
@@ -46,6 +49,19 @@ export async function courseGenerationWorkflow(
   const input = validateInput(rawInput, progress);
   const plans = input.analysis_result.recommended_structure.sections_breakdown;
   progress.setSections(plans.map((p) => p.area));
+  let settings: GenerationSettings | undefined;
+  // Regeneration requests sent while the run is open are applied once the course is committed.
+  handleRegenerations({
+    courseId: input.course_id,
+    sectionCount: plans.length,
+    settings: async () => settings!,
+    ready: async () => {
+      await condition(() => progress.state.phase === 'completed' || progress.state.phase === 'failed');
+      if (progress.state.phase === 'failed') {
+        throw ApplicationFailure.nonRetryable('The generation run failed: there is no committed course to change', ErrorType.VALIDATION_FAILED);
+      }
+    },
+  });
   upsertSearchAttributes([{ key: CourseIdKey, value: input.course_id }]);
 
   let phase: Phase = 'validate_input';
@@ -55,7 +71,7 @@ export async function courseGenerationWorkflow(
   };
 
   try {
-    const settings: GenerationSettings = { ...(await local.loadSettingsActivity()), ...overrides };
+    settings = { ...(await local.loadSettingsActivity()), ...overrides };
     const llmMetadata = proxyActivities<Activities>({
       ...llmMetadataOptions(settings),
       summary: `Metadata: ${input.frontend_parameters.course_title}`,
@@ -67,7 +83,7 @@ export async function courseGenerationWorkflow(
     progress.finishPhase('metadata');
 
     enter('generate_sections');
-    const { receipts: sectionReceipts, batchCount } = await generateSections(input, settings, progress);
+    const { receipts: sectionReceipts, batchCount } = await generateSections(input, settings!, progress);
     progress.finishPhase('sections');
 
     enter('validate_quality');
@@ -100,6 +116,7 @@ export async function courseGenerationWorkflow(
       sectionReceipts,
     });
     enter('completed');
+    await condition(allHandlersFinished);
 
     const info = workflowInfo();
     return {

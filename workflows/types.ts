@@ -165,3 +165,31 @@ export interface GenerationProgress {
   durations: Partial<PhaseDurations>;
   error?: { type: string; message: string };
 }
+
+/** Regenerate one section of a course: with the given model, or with the next model of the section ladder. */
+export interface RegenerateSectionRequest {
+  section_number: number;
+  model?: string;
+}
+
+export interface RegenerationResult {
+  section_number: number;
+  section_title: string;
+  model: string;
+  attempt: number;
+  similarity: number;
+  tokens: number;
+  cost_usd: number;
+  workflow_id: string;
+}
+
+/** Input of the workflow that applies section regenerations to an already committed course. */
+export interface CourseRevisionInput {
+  courseId: string;
+  sectionCount: number;
+}
+
+export function courseRevisionWorkflowId(courseId: string): string {
+  return `course-revision-${courseId}`;
+}
+export const REVISION_WORKFLOW_TYPE = 'courseRevisionWorkflow';

@@ -52,7 +52,7 @@ describe('Temporal dev server restart', () => {
   it('keeps workflow histories in its SQLite file and adds missing search attributes', async () => {
     const cliPath = await resolveTemporalCli(silentLog);
     const [port, uiPort] = await freePorts(2);
-    const start = (searchAttributes: Partial<typeof SEARCH_ATTRIBUTES>) =>
+    const start = (searchAttributes: typeof SEARCH_ATTRIBUTES) =>
       startTemporalDevServer({ cliPath, port, uiPort, dbFile: path.join(dir, 'temporal.sqlite'), searchAttributes, log: silentLog });
     const workflowId = `restart-${Date.now()}`;
 

@@ -35,12 +35,12 @@ test('a retried ledger write of the same (run, activity, attempt) is a no-op; ot
 
 test('committing twice keeps one row; a later failure keeps the committed structure and records the phase', async () => {
   const courseId = randomUUID();
-  const base = { courseId, courseTitle: 'A title long enough', workflowId: 'wf', runId: 'r1' };
+  const base = { courseId, courseTitle: 'A title long enough', workflowId: 'wf', runId: 'r1', input: { i: 1 } };
   await store.commitCourse({ ...base, structure: { v: 1 }, metadata: { m: 1 } });
   await store.commitCourse({ ...base, runId: 'r2', structure: { v: 2 }, metadata: { m: 2 } });
   let row = await store.getCourse(courseId);
   expect(row).toMatchObject({ generation_status: 'completed', run_id: 'r2', course_structure: { v: 2 } });
-  await store.recordFailure({ ...base, runId: 'r3', status: 'failed', phase: 'generate_sections', errorType: 'LLM_AUTH', message: 'no' });
+  await store.recordFailure({ courseId, courseTitle: base.courseTitle, workflowId: 'wf', runId: 'r3', status: 'failed', phase: 'generate_sections', errorType: 'LLM_AUTH', message: 'no' });
   row = await store.getCourse(courseId);
   expect(row).toMatchObject({ generation_status: 'failed', failed_phase: 'generate_sections', course_structure: { v: 2 }, run_id: 'r3' });
 });

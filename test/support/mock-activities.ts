@@ -92,6 +92,15 @@ export function mockActivities(overrides: Partial<Activities> = {}, options: { e
         run_id: info.runId,
       };
     },
+    async regenerateSectionActivity({ sectionIndex }) {
+      log.calls.push(`regenerate:${sectionIndex}`);
+      return receipt(sectionIndex, 6);
+    },
+    async commitRegeneratedSectionActivity({ sectionIndex, receipt: r }) {
+      log.calls.push(`commitRegenerated:${sectionIndex}`);
+      const info = Context.current().info.workflowExecution;
+      return { section_number: sectionIndex + 1, section_title: r.title, model: r.model, attempt: r.attempt, similarity: 0.9, tokens: r.tokens, cost_usd: r.costUsd, workflow_id: info.workflowId };
+    },
     async recordFailureActivity(record) {
       log.calls.push('recordFailure');
       log.failures.push({ phase: record.phase, errorType: record.errorType });
