@@ -7,9 +7,11 @@ import {
   SECTION_SCHEMA_NAME,
   SectionOutputSchema,
   type GenerationJobInput,
+  type SectionOutput,
 } from '../workflows/schemas';
 import type { GenerationReceipt } from '../workflows/types';
-import { callStructured, type LlmDeps } from './llm';
+import { callStructured, type LlmDeps, type StructuredCallResult } from './llm';
+import type { CourseStore } from './store';
 import { buildMetadataMessages, buildSectionMessages } from './prompts';
 
 export interface GenerateDeps extends LlmDeps {
@@ -22,6 +24,28 @@ export interface GenerateDeps extends LlmDeps {
 function runKey() {
   const { workflowExecution } = Context.current().info;
   return { runId: workflowExecution.runId, workflowId: workflowExecution.workflowId };
+}
+
+/** Stores a section answer for this run and returns its receipt (what the workflow history carries). */
+export async function storeSectionDraft(
+  store: CourseStore,
+  courseId: string,
+  sectionIndex: number,
+  result: StructuredCallResult<SectionOutput>,
+): Promise<GenerationReceipt> {
+  await store.saveArtifact(
+    { ...runKey(), courseId, kind: 'section', sectionIndex, model: result.model, attempt: result.attempt },
+    result.value,
+  );
+  return {
+    sectionIndex,
+    model: result.model,
+    attempt: result.attempt,
+    lessonCount: result.value.lessons.length,
+    title: result.value.section_title,
+    tokens: result.tokens,
+    costUsd: result.costUsd,
+  };
 }
 
 export function createGenerateActivities(deps: GenerateDeps) {
@@ -64,19 +88,7 @@ export function createGenerateActivities(deps: GenerateDeps) {
         schema: SectionOutputSchema,
         buildMessages: (attempt) => buildSectionMessages(input, sectionIndex, attempt),
       });
-      await deps.store.saveArtifact(
-        { ...runKey(), courseId: input.course_id, kind: 'section', sectionIndex, model: result.model, attempt: result.attempt },
-        result.value,
-      );
-      return {
-        sectionIndex,
-        model: result.model,
-        attempt: result.attempt,
-        lessonCount: result.value.lessons.length,
-        title: result.value.section_title,
-        tokens: result.tokens,
-        costUsd: result.costUsd,
-      };
+      return storeSectionDraft(deps.store, input.course_id, sectionIndex, result);
     },
   };
 }

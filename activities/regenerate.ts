@@ -15,6 +15,7 @@ import {
 } from '../workflows/schemas';
 import { ErrorType, type GenerationMetadata, type GenerationReceipt, type RegenerationResult } from '../workflows/types';
 import { assembleSection, courseHours } from './assemble';
+import { storeSectionDraft } from './generate';
 import { mostFrequent } from './generation-metadata';
 import { callStructured, type LlmDeps } from './llm';
 import { buildSectionMessages } from './prompts';
@@ -72,28 +73,7 @@ export function createRegenerateActivities(deps: RegenerateDeps) {
         // A regeneration replaces an answer someone found wanting: always use the stricter instructions.
         buildMessages: (attempt) => buildSectionMessages(input, request.sectionIndex, attempt + 1),
       });
-      const { workflowExecution } = Context.current().info;
-      await deps.store.saveArtifact(
-        {
-          runId: workflowExecution.runId,
-          workflowId: workflowExecution.workflowId,
-          courseId: request.courseId,
-          kind: 'section',
-          sectionIndex: request.sectionIndex,
-          model: result.model,
-          attempt: result.attempt,
-        },
-        result.value,
-      );
-      return {
-        sectionIndex: request.sectionIndex,
-        model: result.model,
-        attempt: result.attempt,
-        lessonCount: result.value.lessons.length,
-        title: result.value.section_title,
-        tokens: result.tokens,
-        costUsd: result.costUsd,
-      };
+      return storeSectionDraft(deps.store, request.courseId, request.sectionIndex, result);
     },
 
     async commitRegeneratedSectionActivity(request: {

@@ -1,25 +1,14 @@
 // The t053 example through the CLI, a real worker, the LLM simulator, PostgreSQL and the dev server.
 import { CourseStructureSchema } from '../../workflows/schemas';
 import { exampleInput, rawExample } from '../support/fixtures';
-import { createHarness, type Harness } from '../support/harness';
-import { startPipeline, type Pipeline } from '../support/pipeline';
+import { usePipeline } from '../support/pipeline';
 
-let harness: Harness;
-let pipeline: Pipeline;
-
-beforeAll(async () => {
-  harness = await createHarness();
-  pipeline = await startPipeline(harness);
-});
-afterAll(async () => {
-  await pipeline?.close();
-  await harness?.close();
-});
+const context = usePipeline();
 
 test('generates, validates, sanitises and commits the t053 course; the ledger matches the provider exactly', async () => {
-  pipeline.sim.resetStats();
+  context.pipeline.sim.resetStats();
   const input = exampleInput();
-  const { exitCode, json, stderr } = await pipeline.generate(input);
+  const { exitCode, json, stderr } = await context.pipeline.generate(input);
   expect(stderr).not.toContain('Generation failed');
   expect(exitCode).toBe(0);
 
@@ -31,7 +20,7 @@ test('generates, validates, sanitises and commits the t053 course; the ledger ma
   expect(structure.estimated_duration_hours).toBe(12);
   expect(structure.sections[5].section_title.toLowerCase()).toContain('objection');
 
-  const stats = pipeline.sim.stats();
+  const stats = context.pipeline.sim.stats();
   // Sections of a group really run concurrently, and never more than SECTION_CONCURRENCY.
   expect(stats.maxConcurrentByKind.section).toBe(4);
   expect(stats.requestsByKind).toMatchObject({ metadata: 1, section: 8 });
@@ -49,42 +38,42 @@ test('generates, validates, sanitises and commits the t053 course; the ledger ma
   expect(metadata.quality_scores.overall).toBeGreaterThanOrEqual(0.75);
   expect(metadata.quality_scores.sections_similarity).toHaveLength(8);
 
-  const ledger = await pipeline.store.ledger(metadata.run_id);
+  const ledger = await context.pipeline.store.ledger(metadata.run_id);
   expect(ledger).toHaveLength(stats.requests);
   expect(ledger.every((row) => row.outcome === 'ok' && row.courseId === input.course_id)).toBe(true);
-  const row = await pipeline.store.getCourse(input.course_id);
+  const row = await context.pipeline.store.getCourse(input.course_id);
   expect(row).toMatchObject({ generation_status: 'completed', run_id: metadata.run_id });
 });
 
 test('starting the same course again attaches to the finished run instead of generating it twice', async () => {
   const input = exampleInput({ sections: 2 });
   input.analysis_result.recommended_structure.sections_breakdown.forEach((s) => (s.estimated_lessons = 6));
-  const first = await pipeline.generate(input);
+  const first = await context.pipeline.generate(input);
   expect(first.exitCode).toBe(0);
-  const requestsAfterFirst = pipeline.sim.stats().requests;
+  const requestsAfterFirst = context.pipeline.sim.stats().requests;
 
-  const second = await pipeline.generate(input);
+  const second = await context.pipeline.generate(input);
   expect(second.exitCode).toBe(0);
   expect(second.stderr).toContain('Attached to');
   expect(second.json.run_id).toBe(first.json.run_id);
-  expect(pipeline.sim.stats().requests).toBe(requestsAfterFirst);
+  expect(context.pipeline.sim.stats().requests).toBe(requestsAfterFirst);
 
-  const rerun = await pipeline.generate(input, { rerun: true });
+  const rerun = await context.pipeline.generate(input, { rerun: true });
   expect(rerun.exitCode).toBe(0);
   expect(rerun.json.run_id).not.toBe(first.json.run_id);
-  const row = await pipeline.store.getCourse(input.course_id);
+  const row = await context.pipeline.store.getCourse(input.course_id);
   expect(row?.run_id).toBe(rerun.json.run_id);
 });
 
 test('an invalid input file exits 2 with a readable message and starts nothing', async () => {
-  const before = pipeline.sim.stats().requests;
+  const before = context.pipeline.sim.stats().requests;
   const bad = rawExample();
   delete (bad.frontend_parameters as Record<string, unknown>).course_title;
-  const invalid = await pipeline.generate(bad);
+  const invalid = await context.pipeline.generate(bad);
   expect(invalid.exitCode).toBe(2);
   expect(invalid.stderr).toContain('frontend_parameters.course_title');
-  const notJson = await pipeline.generate('{"course_id": ');
+  const notJson = await context.pipeline.generate('{"course_id": ');
   expect(notJson.exitCode).toBe(2);
   expect(notJson.stderr).toContain('not valid JSON');
-  expect(pipeline.sim.stats().requests).toBe(before);
+  expect(context.pipeline.sim.stats().requests).toBe(before);
 });

@@ -6,19 +6,9 @@ import { regenerateCommand } from '../../client/commands/regenerate';
 import { startCourseGeneration } from '../../client/start';
 import { regenerateSectionUpdate } from '../../workflows/messages';
 import { exampleInput } from '../support/fixtures';
-import { createHarness, type Harness } from '../support/harness';
-import { startPipeline, type Pipeline } from '../support/pipeline';
+import { usePipeline } from '../support/pipeline';
 
-let harness: Harness;
-let pipeline: Pipeline;
-beforeAll(async () => {
-  harness = await createHarness();
-  pipeline = await startPipeline(harness);
-});
-afterAll(async () => {
-  await pipeline?.close();
-  await harness?.close();
-});
+const context = usePipeline();
 
 function capture() {
   let text = '';
@@ -29,7 +19,7 @@ function capture() {
 async function regenerate(course: string, section: number, model?: string) {
   const out = capture();
   const err = capture();
-  const exitCode = await regenerateCommand({ course, section, model, json: true, config: pipeline.clientConfig, stdout: out.stream, stderr: err.stream });
+  const exitCode = await regenerateCommand({ course, section, model, json: true, config: context.pipeline.clientConfig, stdout: out.stream, stderr: err.stream });
   return { exitCode, json: out.text() ? JSON.parse(out.text()) : null, stderr: err.text() };
 }
 
@@ -40,18 +30,18 @@ function smallCourse() {
 
 test('a finished course: the section is rewritten by the next model and the row records it in one commit', async () => {
   const input = smallCourse();
-  const first = await pipeline.generate(input);
+  const first = await context.pipeline.generate(input);
   expect(first.exitCode).toBe(0);
-  const before = await pipeline.store.getCourse(input.course_id);
-  const requestsBefore = pipeline.sim.stats().requestsByKind.section;
+  const before = await context.pipeline.store.getCourse(input.course_id);
+  const requestsBefore = context.pipeline.sim.stats().requestsByKind.section;
 
   const result = await regenerate(input.course_id, 2);
   expect(result.stderr).toBe('');
   expect(result.exitCode).toBe(0);
   expect(result.json).toMatchObject({ section_number: 2, model: 'qwen/qwen3-max', workflow_id: `course-revision-${input.course_id}` });
-  expect(pipeline.sim.stats().requestsByKind.section).toBe(requestsBefore + 1);
+  expect(context.pipeline.sim.stats().requestsByKind.section).toBe(requestsBefore + 1);
 
-  const after = await pipeline.store.getCourse(input.course_id);
+  const after = await context.pipeline.store.getCourse(input.course_id);
   const metadata = after!.generation_metadata as any;
   expect(metadata.model_used.per_section).toEqual(['openai/gpt-oss-120b', 'qwen/qwen3-max']);
   expect(metadata.regenerations).toHaveLength(1);
@@ -62,40 +52,40 @@ test('a finished course: the section is rewritten by the next model and the row 
   const chosen = await regenerate(input.course_id, 1, 'google/gemini-2.5-flash');
   expect(chosen.exitCode).toBe(0);
   expect(chosen.json.model).toBe('google/gemini-2.5-flash');
-  const final = (await pipeline.store.getCourse(input.course_id))!.generation_metadata as any;
+  const final = (await context.pipeline.store.getCourse(input.course_id))!.generation_metadata as any;
   expect(final.model_used.per_section).toEqual(['google/gemini-2.5-flash', 'qwen/qwen3-max']);
   expect(final.regenerations.map((r: any) => r.section_number)).toEqual([2, 1]);
 });
 
 test('an out-of-range section is rejected with a clear message before any LLM call', async () => {
   const input = smallCourse();
-  expect((await pipeline.generate(input)).exitCode).toBe(0);
-  const requests = pipeline.sim.stats().requests;
+  expect((await context.pipeline.generate(input)).exitCode).toBe(0);
+  const requests = context.pipeline.sim.stats().requests;
   const result = await regenerate(input.course_id, 3);
   expect(result.exitCode).toBe(2);
   expect(result.stderr).toContain('Section 3 is out of range: course');
   expect(result.stderr).toContain('sections 1 to 2');
   const unknown = await regenerate('00000000-0000-4000-8000-000000000000', 1);
   expect(unknown.exitCode).toBe(2);
-  expect(pipeline.sim.stats().requests).toBe(requests);
+  expect(context.pipeline.sim.stats().requests).toBe(requests);
 });
 
 test('a running course takes the request as an Update, validated on arrival and applied after the commit', async () => {
   const input = smallCourse();
-  pipeline.sim.configure({ timeFactor: 0.02 });
+  context.pipeline.sim.configure({ timeFactor: 0.02 });
   try {
-    const { handle } = await startCourseGeneration(harness.client, input, { taskQueue: pipeline.clientConfig.taskQueue });
+    const { handle } = await startCourseGeneration(context.harness.client, input, { taskQueue: context.pipeline.clientConfig.taskQueue });
     await expect(handle.executeUpdate(regenerateSectionUpdate, { args: [{ section_number: 7 }] })).rejects.toBeInstanceOf(
       WorkflowUpdateFailedError,
     );
     const update = handle.executeUpdate(regenerateSectionUpdate, { args: [{ section_number: 1 }] });
     const [outcome, regenerated] = await Promise.all([handle.result(), update]);
     expect(regenerated).toMatchObject({ section_number: 1, model: 'qwen/qwen3-max', workflow_id: handle.workflowId });
-    const row = await pipeline.store.getCourse(input.course_id);
+    const row = await context.pipeline.store.getCourse(input.course_id);
     expect(row!.run_id).toBe(outcome.run_id);
     expect((row!.generation_metadata as any).regenerations).toHaveLength(1);
     expect((row!.generation_metadata as any).model_used.per_section[0]).toBe('qwen/qwen3-max');
   } finally {
-    pipeline.sim.configure({ timeFactor: 0.004 });
+    context.pipeline.sim.configure({ timeFactor: 0.004 });
   }
 });

@@ -12,7 +12,7 @@ import { startLlmSimulator, type LlmSimulator, type SimulatorOptions } from '../
 import { buildWorker, type BuiltWorker } from '../../workers/build-worker';
 import { loadConfig, type WorkerConfig } from '../../workers/config';
 import type { GenerationSettings } from '../../workflows/types';
-import type { Harness } from './harness';
+import { createHarness, type Harness } from './harness';
 import { testStackEnv, uniqueTaskQueue } from './stack-env';
 
 /** Simulated latencies: the seeds' 20 s / 75 s × 0.004 = 80 ms / 300 ms, enough to overlap a group's calls. */
@@ -115,4 +115,21 @@ export async function startPipeline(
       await sim.close();
     },
   };
+}
+
+/**
+ * Registers beforeAll/afterAll for a test file that shares one pipeline: the returned object is filled before
+ * the first test runs.
+ */
+export function usePipeline(options: Parameters<typeof startPipeline>[1] = {}): { harness: Harness; pipeline: Pipeline } {
+  const context = {} as { harness: Harness; pipeline: Pipeline };
+  beforeAll(async () => {
+    context.harness = await createHarness();
+    context.pipeline = await startPipeline(context.harness, options);
+  });
+  afterAll(async () => {
+    await context.pipeline?.close();
+    await context.harness?.close();
+  });
+  return context;
 }
