@@ -62,7 +62,8 @@ async function main(): Promise<number> {
       TEMPORAL_NAMESPACE: stack.namespace,
       TEMPORAL_TASK_QUEUE: DEMO_TASK_QUEUE,
       DATABASE_URL: stack.databaseUrl,
-      TEMPORAL_UI: process.env.TEMPORAL_UI || stack.temporalUiUrl,
+      // A reused server's UI is not known to the stack: assume the dev server's default port.
+      TEMPORAL_UI: process.env.TEMPORAL_UI || stack.temporalUiUrl || `http://127.0.0.1:${DEFAULT_PORTS.temporalUi}`,
     };
     if (!process.env.LLM_API_KEY) {
       simulator = await startLlmSimulator({ port: 0, timeFactor: Number(values['time-factor']) });
