@@ -58,6 +58,9 @@ export async function buildWorker(config: WorkerConfig, options: BuildWorkerOpti
       // On SIGTERM, give in-flight LLM calls a moment to finish; the rest are retried elsewhere after the
       // heartbeat timeout.
       shutdownGraceTime: '10s',
+      // The SDK would otherwise send heartbeats only every 0.8 × heartbeat timeout (16 s by default), and a
+      // cancellation reaches an activity only with a heartbeat response.
+      maxHeartbeatThrottleInterval: config.llm.heartbeatIntervalMs,
     });
     return {
       worker,

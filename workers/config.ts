@@ -54,6 +54,9 @@ const EnvSchema = z.object({
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).default(200),
 });
 
+/** Every environment variable the worker reads (the compose file is checked against it). */
+export const CONFIG_KEYS = Object.keys(EnvSchema.shape);
+
 export interface WorkerConfig {
   temporal: { address: string; namespace: string; taskQueue: string };
   databaseUrl: string;

@@ -16,8 +16,15 @@ const LLM_RETRY: RetryPolicy = {
   nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
 };
 
+/**
+ * A cancelled run waits for its in-flight LLM calls to stop (they abort their HTTP request on the next heartbeat
+ * and write a CANCELLED ledger row) before it closes: no call keeps spending after an operator said stop.
+ */
+const WAIT_FOR_CANCELLED_CALLS = { cancellationType: 'WAIT_CANCELLATION_COMPLETED' } as const;
+
 export function llmMetadataOptions(settings: GenerationSettings): ActivityOptions {
   return {
+    ...WAIT_FOR_CANCELLED_CALLS,
     startToCloseTimeout: settings.metadataActivityTimeoutMs,
     // The activity heartbeats every few seconds while it waits for the model, so a lost worker's call is retried
     // after this timeout instead of after the whole start-to-close.
@@ -28,6 +35,7 @@ export function llmMetadataOptions(settings: GenerationSettings): ActivityOption
 
 export function llmSectionOptions(settings: GenerationSettings): ActivityOptions {
   return {
+    ...WAIT_FOR_CANCELLED_CALLS,
     startToCloseTimeout: settings.sectionActivityTimeoutMs,
     heartbeatTimeout: settings.heartbeatTimeoutMs,
     retry: LLM_RETRY,

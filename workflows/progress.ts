@@ -65,7 +65,7 @@ export class ProgressTracker {
 
   addSpend(receipt: Pick<GenerationReceipt, 'tokens' | 'costUsd'>): void {
     this.state.tokens += receipt.tokens;
-    this.state.costUsd = Math.round((this.state.costUsd + receipt.costUsd) * 1e6) / 1e6;
+    this.state.costUsd = Math.round((this.state.costUsd + receipt.costUsd) * 1e8) / 1e8;
     upsertSearchAttributes([{ key: CourseCostUsdKey, value: this.state.costUsd }]);
     this.recount();
   }

@@ -155,7 +155,8 @@ async function addRecords(client: Client, config: ClientConfig, report: RunRepor
   report.sections = sectionsFromLedger(ledger, titles);
   if (ledger.length > 0 || row) {
     report.tokens = ledger.reduce((sum, r) => sum + r.promptTokens + r.completionTokens, 0);
-    report.cost_usd = Math.round(ledger.reduce((sum, r) => sum + r.costUsd, 0) * 1e6) / 1e6;
+    // The ledger stores numeric(16,8); round the float sum back to that precision, as generation_metadata does.
+    report.cost_usd = Math.round(ledger.reduce((sum, r) => sum + r.costUsd, 0) * 1e8) / 1e8;
   }
 }
 

@@ -37,7 +37,8 @@ export function formatRunReport(r: RunReport): string {
     const row = r.course_row;
     lines.push(`Course    ${row.title} — row: ${row.generation_status}${row.same_run ? '' : ' (written by another run)'}`);
   }
-  lines.push(`Sections  ${s.done}/${s.total ?? '?'} done, ${s.running} running, ${s.failed} failed`);
+  const cancelled = s.list.filter((section) => section.status === 'cancelled').length;
+  lines.push(`Sections  ${s.done}/${s.total ?? '?'} done, ${s.running} running, ${s.failed} failed${cancelled ? `, ${cancelled} cancelled` : ''}`);
   for (const section of s.list) {
     const model = section.model ? `${section.model} attempt ${section.attempt}` : '';
     const title = (section.title ?? '').slice(0, 48).padEnd(48);

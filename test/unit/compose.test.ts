@@ -1,0 +1,146 @@
+// docker-compose.temporal.yml cannot be started here (no Docker engine), so it is checked against the code it must
+// agree with: the worker's environment variables, the task queue, the ports, the search attributes, and the
+// shape every production service needs (pinned images, health checks, ordered start-up).
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { DEFAULT_PORTS, STACK_NAMESPACE } from '../../stack/stack';
+import { CONFIG_KEYS, DEFAULT_DATABASE_URL } from '../../workers/config';
+import { SEARCH_ATTRIBUTE_TYPES } from '../../workflows/search-attributes';
+import { DEFAULT_TASK_QUEUE } from '../../workflows/types';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const COMPOSE_TEXT = fs.readFileSync(path.join(ROOT, 'docker-compose.temporal.yml'), 'utf8');
+
+interface Service {
+  image?: string;
+  build?: unknown;
+  environment?: Record<string, string | null>;
+  ports?: string[];
+  depends_on?: Record<string, { condition: string }>;
+  healthcheck?: { test: string[] | string };
+  command?: string[] | string;
+  restart?: string;
+}
+const compose = parse(COMPOSE_TEXT) as { services: Record<string, Service> };
+const services = compose.services;
+const worker = services.worker;
+const workerEnv = worker.environment ?? {};
+
+/** "127.0.0.1:7233:7233" → host and container port. */
+function portMappings(service: Service): { host: number; container: number }[] {
+  return (service.ports ?? []).map((spec) => {
+    const parts = spec.split(':');
+    return { host: Number(parts[parts.length - 2]), container: Number(parts[parts.length - 1]) };
+  });
+}
+
+const commandText = (service: Service) => [service.command ?? []].flat().join('\n');
+
+/** One-shot jobs: something waits for them to complete, and they are never restarted. */
+const oneShots = new Set(
+  Object.values(services).flatMap((s) =>
+    Object.entries(s.depends_on ?? {})
+      .filter(([, dep]) => dep.condition === 'service_completed_successfully')
+      .map(([name]) => name),
+  ),
+);
+
+test('every variable the worker service sets is one workers/config.ts reads, with the ones operators need', () => {
+  const known = CONFIG_KEYS;
+  expect(known).toContain('TEMPORAL_ADDRESS'); // the source parse found the schema
+  expect(Object.keys(workerEnv).filter((key) => !known.includes(key))).toEqual([]);
+  expect(Object.keys(workerEnv)).toEqual(
+    expect.arrayContaining([
+      'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TEMPORAL_TASK_QUEUE', 'DATABASE_URL', 'LLM_BASE_URL', 'LLM_API_KEY',
+      'LLM_METADATA_MODELS', 'LLM_SECTION_MODELS', 'EMBEDDINGS_BASE_URL', 'EMBEDDINGS_API_KEY', 'EMBEDDINGS_MODEL',
+      'SECTION_CONCURRENCY', 'SECTION_GROUP_DELAY_MS',
+    ]),
+  );
+  // The key comes from the user's environment only: no value (and so no default) in the file.
+  expect(workerEnv.LLM_API_KEY).toBeNull();
+  expect(COMPOSE_TEXT).not.toMatch(/LLM_API_KEY:-/);
+});
+
+test('the worker uses the default task queue and namespace and reaches Temporal and PostgreSQL by service name', () => {
+  expect(workerEnv.TEMPORAL_TASK_QUEUE).toBe(DEFAULT_TASK_QUEUE);
+  expect(workerEnv.TEMPORAL_NAMESPACE).toBe(STACK_NAMESPACE);
+  expect(workerEnv.TEMPORAL_ADDRESS).toBe(`temporal:${DEFAULT_PORTS.temporal}`);
+  const url = new URL(String(workerEnv.DATABASE_URL).replace(/\$\{POSTGRES_PASSWORD:-([^}]*)\}/, '$1'));
+  const defaults = new URL(DEFAULT_DATABASE_URL);
+  expect(url.hostname).toBe('postgres');
+  expect(url.port).toBe('5432');
+  expect([url.username, url.password, url.pathname]).toEqual([defaults.username, defaults.password, defaults.pathname]);
+});
+
+test('published ports are the stack defaults, so the CLI on the host needs no configuration', () => {
+  expect(portMappings(services.temporal)).toEqual([{ host: DEFAULT_PORTS.temporal, container: 7233 }]);
+  expect(portMappings(services['temporal-ui'])).toEqual([{ host: DEFAULT_PORTS.temporalUi, container: 8080 }]);
+  expect(portMappings(services.postgres)).toEqual([{ host: DEFAULT_PORTS.postgres, container: 5432 }]);
+  // DEFAULT_DATABASE_URL (what the client uses without DATABASE_URL) logs into this PostgreSQL as it is set up.
+  const defaults = new URL(DEFAULT_DATABASE_URL);
+  const pg = services.postgres.environment!;
+  expect(Number(defaults.port)).toBe(DEFAULT_PORTS.postgres);
+  expect(pg.POSTGRES_USER).toBe(defaults.username);
+  expect(pg.POSTGRES_PASSWORD).toBe(`\${POSTGRES_PASSWORD:-${defaults.password}}`);
+  expect(pg.POSTGRES_DB).toBe(defaults.pathname.slice(1));
+  // Published on loopback only: a database with a default password must not face the network.
+  expect(services.postgres.ports!.every((p) => p.startsWith('127.0.0.1:'))).toBe(true);
+});
+
+test('the one-shot registers exactly the search attributes the workflow upserts, in the default namespace', () => {
+  const registering = Object.entries(services).filter(([, s]) => commandText(s).includes('search-attribute create'));
+  expect(registering.map(([name]) => name)).toEqual(['temporal-search-attributes']);
+  const command = commandText(registering[0][1]);
+  const registered = Object.fromEntries([...command.matchAll(/--name (\w+) --type (\w+)/g)].map((m) => [m[1], m[2]]));
+  expect(registered).toEqual(SEARCH_ATTRIBUTE_TYPES);
+  expect(command).toContain(`--namespace ${STACK_NAMESPACE} --name`);
+  expect(worker.depends_on?.['temporal-search-attributes']?.condition).toBe('service_completed_successfully');
+});
+
+test('every image is pinned to a version', () => {
+  const images = Object.entries(services).filter(([, s]) => !s.build).map(([, s]) => s.image ?? '');
+  expect(images.length).toBeGreaterThanOrEqual(5);
+  for (const image of images) {
+    expect(image).toMatch(/^[\w./-]+:[\w.-]+$/);
+    expect(image).toMatch(/:\d+\.\d+(\.\d+)?(-[\w.-]+)?$/); // a version, not a moving name such as latest
+  }
+  const from = /^FROM\s+(\S+)/m.exec(fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8'))?.[1];
+  expect(from).toMatch(/^node:20\.\d+\.\d+-[\w-]+$/);
+});
+
+test('long-running services have health checks; start-up waits on health or completion, never on mere start', () => {
+  for (const [name, service] of Object.entries(services)) {
+    if (oneShots.has(name)) {
+      expect([name, service.restart]).toEqual([name, 'no']);
+      continue;
+    }
+    expect([name, service.healthcheck?.test]).toEqual([name, expect.anything()]);
+    expect([name, service.restart]).toEqual([name, 'unless-stopped']);
+  }
+  for (const [name, service] of Object.entries(services)) {
+    for (const [target, dep] of Object.entries(service.depends_on ?? {})) {
+      const expected = oneShots.has(target) ? 'service_completed_successfully' : 'service_healthy';
+      expect([name, target, dep.condition]).toEqual([name, target, expected]);
+      expect(services[target]).toBeDefined();
+    }
+  }
+  expect(Object.keys(worker.depends_on ?? {}).sort()).toEqual(['postgres', 'temporal', 'temporal-search-attributes']);
+});
+
+test('shell text is escaped for compose: every literal $ is $$, variables are ${NAME} or ${NAME:-default}', () => {
+  const unescaped = COMPOSE_TEXT.replace(/\$\$/g, '').match(/\$(?!\{[A-Z_]+(:-[^}]*)?\})/g);
+  expect(unescaped).toBeNull();
+});
+
+test('the worker image runs `npm run worker`, the same entry point as on a laptop', () => {
+  const dockerfile = fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
+  expect(dockerfile).toMatch(/^RUN npm ci\b/m);
+  expect(dockerfile).toContain('CMD ["npm", "run", "worker"]');
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+  expect(pkg.scripts.worker).toBe('tsx workers/main.ts');
+  // Everything the worker imports at run time is copied into the image.
+  for (const dir of ['workflows', 'activities', 'workers', 'migrations', 'config']) {
+    expect(dockerfile).toMatch(new RegExp(`^COPY ${dir} \\./${dir}$`, 'm'));
+  }
+});
