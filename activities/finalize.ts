@@ -71,7 +71,8 @@ export function createFinalizeActivities(deps: FinalizeDeps) {
     async recordFailureActivity(record: FailureRecord): Promise<void> {
       await deps.store.recordFailure({
         courseId: record.courseId,
-        courseTitle: record.courseTitle,
+        // The failed row has no sanitised structure; its title comes straight from the user.
+        courseTitle: deps.sanitizer.sanitizeText(record.courseTitle),
         status: record.errorType === ErrorType.CANCELLED ? 'cancelled' : 'failed',
         phase: record.phase,
         errorType: record.errorType,

@@ -5,6 +5,7 @@ import type OpenAI from 'openai';
 import type { GenerationSettings } from '../workflows/types';
 import { createFinalizeActivities } from './finalize';
 import { createGenerateActivities } from './generate';
+import { withHeartbeats } from './heartbeat';
 import type { PriceTable } from './pricing';
 import { createQualityActivities } from './quality';
 import { createRegenerateActivities } from './regenerate';
@@ -38,8 +39,13 @@ export function createActivities(deps: ActivityDeps) {
       return deps.store.spentCost(Context.current().info.workflowExecution.runId);
     },
     ...createGenerateActivities({ ...deps.llm, store: deps.store, prices: deps.prices }),
-    ...createQualityActivities({ store: deps.store, prices: deps.prices, embeddings: deps.embeddings }),
-    ...createFinalizeActivities({ store: deps.store, sanitizer: deps.sanitizer }),
+    ...withHeartbeats(
+      {
+        ...createQualityActivities({ store: deps.store, prices: deps.prices, embeddings: deps.embeddings }),
+        ...createFinalizeActivities({ store: deps.store, sanitizer: deps.sanitizer }),
+      },
+      deps.llm.heartbeatIntervalMs,
+    ),
     ...createRegenerateActivities({
       ...deps.llm,
       store: deps.store,

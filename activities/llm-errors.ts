@@ -16,6 +16,9 @@ import { ErrorType } from '../workflows/types';
 export interface LlmErrorContext {
   model: string;
   phase: string;
+  /** Values removed from provider messages wherever they appear (the configured API keys): shape-based
+   * redaction alone misses a short key without a known prefix. */
+  secrets?: string[];
 }
 
 /** Upper bound for a server-requested delay. A provider asking for longer (some send hours when a daily quota is
@@ -54,8 +57,10 @@ export function retryAfterMs(headers: HeaderSource, now: number = Date.now()): n
 
 // Provider messages are kept (they say "context length exceeded" or "model not found"), but shortened and with
 // anything key-like removed: a 401 body can echo part of the key. Headers are never read into a message.
-function safeProviderMessage(error: Error): string {
-  const text = error.message
+function safeProviderMessage(error: Error, secrets: string[] = []): string {
+  let message = error.message;
+  for (const secret of secrets) if (secret) message = message.split(secret).join('[redacted]');
+  const text = message
     .replace(/^\d{3}\s+/, '') // APIError prefixes the status, which the message states anyway
     .replace(/^status code \(no body\)$/, '')
     .replace(/Bearer\s+\S+/gi, 'Bearer [redacted]')
@@ -121,7 +126,7 @@ export function toLlmFailure(error: unknown, context: LlmErrorContext): Applicat
 }
 
 function fromStatus(error: APIError, status: number, context: LlmErrorContext): ApplicationFailure {
-  const detail = safeProviderMessage(error);
+  const detail = safeProviderMessage(error, context.secrets);
   const delay = retryAfterMs(error.headers);
   if (status === 429) {
     return failure(ErrorType.LLM_RATE_LIMITED, 'was rate limited', context, status, { nextRetryDelay: delay, detail });

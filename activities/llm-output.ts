@@ -63,8 +63,9 @@ export function parseLlmOutput<T>(
   const normalised = normaliseKeys(parsed, schema, aliases, renames);
   for (const [rename, count] of renames) repairs.push(`renamed field ${rename}${count > 1 ? ` (${count}x)` : ''}`);
 
-  const problems = findPlaceholders(normalised).map((path) => `${path}: placeholder text`);
-  const result = schema.safeParse(normalised);
+  const cleaned = stripNulCharacters(normalised, repairs);
+  const problems = findPlaceholders(cleaned).map((path) => `${path}: placeholder text`);
+  const result = schema.safeParse(cleaned);
   if (!result.success) {
     problems.push(
       ...result.error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`),
@@ -80,6 +81,28 @@ export function parseLlmOutput<T>(
 
 /** Finds the JSON text: inside the first fence that holds JSON, else the longest span from an opening bracket to
  * the bracket that closes it. Unclosed fences and brackets (output cut off at max_tokens) run to the end. */
+/** U+0000 cannot be stored by PostgreSQL and is never meaningful in course text: drop it rather than fail. */
+function stripNulCharacters(value: unknown, repairs: string[]): unknown {
+  let removed = 0;
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') {
+      if (!v.includes('\u0000')) return v;
+      removed++;
+      return v.split('\u0000').join('');
+    }
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const [key, child] of Object.entries(v)) Object.defineProperty(out, key, { value: walk(child), enumerable: true, writable: true, configurable: true });
+      return out;
+    }
+    return v;
+  };
+  const result = walk(value);
+  if (removed > 0) repairs.push(`removed NUL characters from ${removed} string(s)`);
+  return result;
+}
+
 export function extractJsonText(raw: string, opener: '{' | '[', repairs: string[] = []): string | null {
   let text = raw.replace(/^\uFEFF/, '');
   const withoutThinking = text.replace(/<think>[\s\S]*?<\/think>/gi, '');

@@ -92,7 +92,7 @@ export async function callStructured<T>(deps: LlmDeps, request: StructuredCallRe
     );
   } catch (error) {
     const cancelled = context.cancellationSignal.aborted;
-    const failure = cancelled ? null : toLlmFailure(error, { model, phase: request.phase });
+    const failure = cancelled ? null : toLlmFailure(error, { model, phase: request.phase, secrets: [deps.client.apiKey] });
     await deps.store.recordLlmCall({
       ...ledgerBase,
       promptTokens: 0,

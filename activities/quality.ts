@@ -55,7 +55,7 @@ export function createPairScorer(deps: QualityDeps) {
     try {
       response = await client.embeddings.create({ model, input: pairs.flat() }, { timeout: 60_000, signal: context.cancellationSignal });
     } catch (error) {
-      const failure = toLlmFailure(error, { model, phase: 'validation' });
+      const failure = toLlmFailure(error, { model, phase: 'validation', secrets: [client.apiKey] });
       await deps.store.recordLlmCall({
         ...ledger, promptTokens: 0, completionTokens: 0, costUsd: 0, costSource: null,
         latencyMs: Date.now() - started, outcome: failure.type ?? 'LLM_UNAVAILABLE', errorMessage: failure.message,

@@ -16,6 +16,7 @@ import {
 import { ErrorType, type GenerationMetadata, type GenerationReceipt, type RegenerationResult } from '../workflows/types';
 import { assembleSection, courseHours } from './assemble';
 import { storeSectionDraft } from './generate';
+import { withHeartbeats } from './heartbeat';
 import { mostFrequent } from './generation-metadata';
 import { callStructured, type LlmDeps } from './llm';
 import { buildSectionMessages } from './prompts';
@@ -58,7 +59,78 @@ async function committedCourse(store: CourseStore, courseId: string): Promise<{ 
 export function createRegenerateActivities(deps: RegenerateDeps) {
   const scorePairs = createPairScorer(deps.quality);
 
+  async function commitRegeneratedSectionActivity(request: {
+    courseId: string;
+    sectionIndex: number;
+    receipt: GenerationReceipt;
+    qualityThreshold: number;
+  }): Promise<RegenerationResult> {
+    const { activityId, workflowExecution } = Context.current().info;
+    const { runId, workflowId } = workflowExecution;
+    const { sectionIndex, courseId, receipt } = request;
+    const draft = await deps.store.loadArtifact<SectionOutput>({ runId, kind: 'section', sectionIndex });
+    const { input } = await committedCourse(deps.store, courseId);
+    const plan = input.analysis_result.recommended_structure.sections_breakdown[sectionIndex];
+    const quality = await scorePairs(courseId, [sectionPair(plan, draft)]);
+    const similarity = quality.scores[0];
+    if (similarity < request.qualityThreshold) {
+      throw ApplicationFailure.nonRetryable(
+        `The regenerated section ${sectionIndex + 1} scores ${similarity} (${quality.backend}), below ${request.qualityThreshold}; the course is unchanged`,
+        ErrorType.QUALITY_THRESHOLD_NOT_MET,
+      );
+    }
+    const sanitized = deps.sanitizer.sanitizeDeep(assembleSection(draft, sectionIndex, input.frontend_parameters.lesson_duration_minutes)).value;
+    const section = SectionSchema.safeParse(sanitized);
+    if (!section.success) {
+      throw ApplicationFailure.nonRetryable(`The regenerated section is invalid after sanitising:\n${describeZodError(section.error)}`, ErrorType.LLM_OUTPUT_INVALID);
+    }
+    const costUsd = Math.round((receipt.costUsd + quality.costUsd) * 1e8) / 1e8;
+    // Keyed by the commit activity: a retried commit of the same regeneration is applied once.
+    const record: RegenerationRecord = {
+      key: `${runId}/${activityId}`,
+      section_number: sectionIndex + 1,
+      model: receipt.model,
+      similarity,
+      cost_usd: costUsd,
+      workflow_id: workflowId,
+      run_id: runId,
+      at: new Date().toISOString(),
+    };
+
+    await deps.store.updateCommittedCourse(courseId, (row) => {
+      const structure = structuredClone(row.course_structure) as CourseStructure;
+      const metadata = structuredClone(row.generation_metadata) as GenerationMetadata & { regenerations?: RegenerationRecord[] };
+      const history = metadata.regenerations ?? [];
+      if (history.some((r) => r.key === record.key)) return { structure, metadata };
+      structure.sections[sectionIndex] = section.data;
+      structure.estimated_duration_hours = courseHours(structure.sections);
+      const perSection = metadata.model_used.per_section;
+      perSection[sectionIndex] = receipt.model;
+      metadata.model_used.sections = mostFrequent(perSection);
+      const scores = metadata.quality_scores;
+      scores.sections_similarity[sectionIndex] = similarity;
+      scores.overall = overallScore(scores.metadata_similarity, scores.sections_similarity);
+      metadata.total_tokens.sections += receipt.tokens;
+      metadata.total_tokens.validation += quality.tokens;
+      metadata.total_tokens.total += receipt.tokens + quality.tokens;
+      metadata.cost_usd = Math.round((metadata.cost_usd + costUsd) * 1e8) / 1e8;
+      metadata.regenerations = [...history, record];
+      return { structure, metadata };
+    });
+    return {
+      section_number: sectionIndex + 1,
+      section_title: section.data.section_title,
+      model: receipt.model,
+      attempt: receipt.attempt,
+      similarity,
+      tokens: receipt.tokens + quality.tokens,
+      cost_usd: costUsd,
+      workflow_id: workflowId,
+    };
+  }
+
   return {
+    ...withHeartbeats({ commitRegeneratedSectionActivity }, deps.heartbeatIntervalMs),
     async regenerateSectionActivity(request: { courseId: string; sectionIndex: number; model?: string }): Promise<GenerationReceipt> {
       const { row, input } = await committedCourse(deps.store, request.courseId);
       const current = (row.generation_metadata as GenerationMetadata).model_used.per_section[request.sectionIndex];
@@ -74,76 +146,6 @@ export function createRegenerateActivities(deps: RegenerateDeps) {
         buildMessages: (attempt) => buildSectionMessages(input, request.sectionIndex, attempt + 1),
       });
       return storeSectionDraft(deps.store, request.courseId, request.sectionIndex, result);
-    },
-
-    async commitRegeneratedSectionActivity(request: {
-      courseId: string;
-      sectionIndex: number;
-      receipt: GenerationReceipt;
-      qualityThreshold: number;
-    }): Promise<RegenerationResult> {
-      const { activityId, workflowExecution } = Context.current().info;
-      const { runId, workflowId } = workflowExecution;
-      const { sectionIndex, courseId, receipt } = request;
-      const draft = await deps.store.loadArtifact<SectionOutput>({ runId, kind: 'section', sectionIndex });
-      const { input } = await committedCourse(deps.store, courseId);
-      const plan = input.analysis_result.recommended_structure.sections_breakdown[sectionIndex];
-      const quality = await scorePairs(courseId, [sectionPair(plan, draft)]);
-      const similarity = quality.scores[0];
-      if (similarity < request.qualityThreshold) {
-        throw ApplicationFailure.nonRetryable(
-          `The regenerated section ${sectionIndex + 1} scores ${similarity} (${quality.backend}), below ${request.qualityThreshold}; the course is unchanged`,
-          ErrorType.QUALITY_THRESHOLD_NOT_MET,
-        );
-      }
-      const sanitized = deps.sanitizer.sanitizeDeep(assembleSection(draft, sectionIndex, input.frontend_parameters.lesson_duration_minutes)).value;
-      const section = SectionSchema.safeParse(sanitized);
-      if (!section.success) {
-        throw ApplicationFailure.nonRetryable(`The regenerated section is invalid after sanitising:\n${describeZodError(section.error)}`, ErrorType.LLM_OUTPUT_INVALID);
-      }
-      const costUsd = Math.round((receipt.costUsd + quality.costUsd) * 1e8) / 1e8;
-      // Keyed by the commit activity: a retried commit of the same regeneration is applied once.
-      const record: RegenerationRecord = {
-        key: `${runId}/${activityId}`,
-        section_number: sectionIndex + 1,
-        model: receipt.model,
-        similarity,
-        cost_usd: costUsd,
-        workflow_id: workflowId,
-        run_id: runId,
-        at: new Date().toISOString(),
-      };
-
-      await deps.store.updateCommittedCourse(courseId, (row) => {
-        const structure = structuredClone(row.course_structure) as CourseStructure;
-        const metadata = structuredClone(row.generation_metadata) as GenerationMetadata & { regenerations?: RegenerationRecord[] };
-        const history = metadata.regenerations ?? [];
-        if (history.some((r) => r.key === record.key)) return { structure, metadata };
-        structure.sections[sectionIndex] = section.data;
-        structure.estimated_duration_hours = courseHours(structure.sections);
-        const perSection = metadata.model_used.per_section;
-        perSection[sectionIndex] = receipt.model;
-        metadata.model_used.sections = mostFrequent(perSection);
-        const scores = metadata.quality_scores;
-        scores.sections_similarity[sectionIndex] = similarity;
-        scores.overall = overallScore(scores.metadata_similarity, scores.sections_similarity);
-        metadata.total_tokens.sections += receipt.tokens;
-        metadata.total_tokens.validation += quality.tokens;
-        metadata.total_tokens.total += receipt.tokens + quality.tokens;
-        metadata.cost_usd = Math.round((metadata.cost_usd + costUsd) * 1e8) / 1e8;
-        metadata.regenerations = [...history, record];
-        return { structure, metadata };
-      });
-      return {
-        section_number: sectionIndex + 1,
-        section_title: section.data.section_title,
-        model: receipt.model,
-        attempt: receipt.attempt,
-        similarity,
-        tokens: receipt.tokens + quality.tokens,
-        cost_usd: costUsd,
-        workflow_id: workflowId,
-      };
     },
   };
 }

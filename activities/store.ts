@@ -264,16 +264,23 @@ export class CourseStore {
     } catch (error) {
       throw asDatabaseFailure(error);
     }
+    // A checked-out client has no pool listener: without this one, a connection lost mid-transaction is an
+    // unhandled 'error' event that kills the worker process. The failing query rejects on its own.
+    let lost: Error | undefined;
+    const onError = (error: Error) => (lost = error);
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const result = await work(client);
       await client.query('COMMIT');
       return result;
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      if (!lost) await client.query('ROLLBACK').catch(() => undefined);
       throw asDatabaseFailure(error);
     } finally {
-      client.release();
+      client.off('error', onError);
+      // A broken connection is destroyed instead of going back to the pool.
+      client.release(lost);
     }
   }
 }

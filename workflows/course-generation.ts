@@ -34,8 +34,6 @@ import {
 } from './types';
 
 const local = proxyLocalActivities<Activities>(localOptions);
-const db = proxyActivities<Activities>(databaseOptions);
-const quality = proxyActivities<Activities>(qualityOptions);
 
 type SectionOutcome = { index: number; receipt?: GenerationReceipt; error?: string };
 
@@ -72,6 +70,8 @@ export async function courseGenerationWorkflow(
 
   try {
     settings = { ...(await local.loadSettingsActivity()), ...overrides };
+    const db = proxyActivities<Activities>(databaseOptions(settings));
+    const quality = proxyActivities<Activities>(qualityOptions(settings));
     const llmMetadata = proxyActivities<Activities>({
       ...llmMetadataOptions(settings),
       summary: `Metadata: ${input.frontend_parameters.course_title}`,
@@ -129,7 +129,7 @@ export async function courseGenerationWorkflow(
       generation_metadata: generationMetadata,
     };
   } catch (error) {
-    throw await recordFailure(input, phase, error, progress);
+    throw await recordFailure(input, phase, error, progress, settings);
   }
 }
 
@@ -253,6 +253,7 @@ async function recordFailure(
   phase: Phase,
   error: unknown,
   progress: ProgressTracker,
+  settings: GenerationSettings | undefined,
 ): Promise<unknown> {
   const cancelled = isCancellation(error);
   const cause = applicationFailureOf(error);
@@ -263,6 +264,7 @@ async function recordFailure(
   progress.failed(type, message);
   try {
     // Non-cancellable: a cancelled run must still record why it stopped.
+    const db = proxyActivities<Activities>(databaseOptions(settings));
     await CancellationScope.nonCancellable(() =>
       db.recordFailureActivity({
         courseId: input.course_id,

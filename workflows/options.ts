@@ -42,26 +42,38 @@ export function llmSectionOptions(settings: GenerationSettings): ActivityOptions
   };
 }
 
-/** Embeddings for quality validation: short calls, the same retry shape (the model does not change). */
-export const qualityOptions: ActivityOptions = {
-  startToCloseTimeout: '2 minutes',
-  retry: { ...LLM_RETRY, maximumInterval: '10s' },
-};
+/** Before the settings are read (a failure that early), the worker's default heartbeat timeout applies. */
+const DEFAULT_HEARTBEAT_TIMEOUT_MS = 20_000;
+
+/**
+ * Embeddings for quality validation: short calls, the same retry shape (the model does not change). These
+ * activities heartbeat too, so a lost worker's attempt is retried after the heartbeat timeout.
+ */
+export function qualityOptions(settings: GenerationSettings): ActivityOptions {
+  return {
+    startToCloseTimeout: '2 minutes',
+    heartbeatTimeout: settings.heartbeatTimeoutMs,
+    retry: { ...LLM_RETRY, maximumInterval: '10s' },
+  };
+}
 
 /**
  * PostgreSQL work (assembly, sanitising, commit, failure records). A database outage should delay the run, not
  * fail it: keep retrying with backoff capped at 30 s for about ten minutes of outage before giving up.
  */
-export const databaseOptions: ActivityOptions = {
-  startToCloseTimeout: '1 minute',
-  retry: {
-    initialInterval: '1s',
-    backoffCoefficient: 2,
-    maximumInterval: '30s',
-    maximumAttempts: 25,
-    nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
-  },
-};
+export function databaseOptions(settings?: GenerationSettings): ActivityOptions {
+  return {
+    startToCloseTimeout: '1 minute',
+    heartbeatTimeout: settings?.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
+    retry: {
+      initialInterval: '1s',
+      backoffCoefficient: 2,
+      maximumInterval: '30s',
+      maximumAttempts: 25,
+      nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
+    },
+  };
+}
 
 /** Settings and ledger reads are fast, local to the worker, and recorded in history once. */
 export const localOptions: LocalActivityOptions = {

@@ -7,7 +7,6 @@ import { regenerateSectionUpdate } from './messages';
 import { databaseOptions, llmSectionOptions } from './options';
 import { ErrorType, type GenerationSettings, type RegenerateSectionRequest, type RegenerationResult } from './types';
 
-const db = proxyActivities<Activities>(databaseOptions);
 
 export function validateRegenerateRequest(request: RegenerateSectionRequest, sectionCount: number): void {
   const n = request?.section_number;
@@ -53,6 +52,7 @@ async function regenerateSection(
     ...llmSectionOptions(settings),
     summary: `Regenerate section ${request.section_number}${request.model ? ` with ${request.model}` : ' with the next model'}`,
   });
+  const db = proxyActivities<Activities>(databaseOptions(settings));
   const receipt = await llm.regenerateSectionActivity({ courseId, sectionIndex, model: request.model });
   const result = await db.commitRegeneratedSectionActivity({ courseId, sectionIndex, receipt, qualityThreshold: settings.qualityThreshold });
   if (!result) {

