@@ -1,0 +1,266 @@
+// runBenchmark(options): the whole benchmark — per-mode runs (interleaved, so drift on a shared machine hits every
+// mode alike), paired ratios, the scale runs, the fault-injected timeline — then REPORT.md and timeline.svg.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runInProcess } from './baselines';
+import { startChildWorker, type ChildWorker } from './child-worker';
+import { benchCourse, phaseDurations, sectionTitles, type PhaseTimes } from './course';
+import { openBenchEnv, type BenchEnv } from './env';
+import { describePolicy, idealMakespan, nominalLatencies, observedLatencies, projectToFactorOne, sectionsMakespan, type Policy } from './ideal';
+import { benchModes, SECTION_COUNT, type ModeSpec } from './modes';
+import { defaultOptions, type BenchOptions } from './options';
+import type { CpuByRole } from './procfs';
+import { computeRatios, sc003, windowJitterModel } from './ratios';
+import { renderMarkdown } from './report';
+import { runScale, type ScaleRun } from './scale';
+import { spread } from './stats';
+import { runOnTemporal } from './temporal-modes';
+import { renderTimelineSvg } from './timeline-svg';
+import type { BenchReport, ModeResult, RunResult, ScalePoint } from './types';
+
+export type { BenchReport } from './types';
+
+export async function runBenchmark(partial: Partial<BenchOptions> = {}): Promise<BenchReport> {
+  const options: BenchOptions = { ...defaultOptions(), ...partial };
+  const startedAt = Date.now();
+  const loadAverageStart = os.loadavg();
+  const env = await openBenchEnv(options);
+  let modes: ModeResult[];
+  let scale: ScalePoint[];
+  let timeline: BenchReport['timeline'] & { svg: string };
+  try {
+    await warmUp(env);
+    modes = await runModes(env, options);
+    timeline = await runTimeline(env, options);
+    scale = await runScalePoints(env, options);
+  } finally {
+    await env.close();
+  }
+
+  const report: BenchReport = {
+    command: options.command,
+    startedAt: new Date(startedAt).toISOString(),
+    durationMs: Date.now() - startedAt,
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? 'unknown',
+      totalMemoryBytes: os.totalmem(),
+      node: process.version,
+      platform: `${os.platform()} ${os.release()}`,
+      loadAverageStart,
+      loadAverageEnd: os.loadavg(),
+    },
+    stack: { own: env.stack.own, temporalAddress: env.stack.temporalAddress },
+    options: {
+      timeFactor: options.timeFactor, jitter: options.jitter, windowJitter: options.windowJitter, runs: options.runs,
+      seed: options.seed, groupDelayMs: options.groupDelayMs, concurrency: options.concurrency,
+      maxConcurrentActivities: options.maxConcurrentActivities, scaleCourses: options.scaleCourses,
+      scaleTimeFactor: options.scaleTimeFactor, scaleRuns: options.scaleRuns, scaleMode: options.scaleMode,
+      twoWorkers: options.twoWorkers, outDir: options.outDir,
+    },
+    modes,
+    ratios: computeRatios(modes, options),
+    scale: {
+      mode: options.scaleMode,
+      slotsPerWorker: options.maxConcurrentActivities,
+      secondWorker: 'child process: node --import tsx workers/main.ts, same task queue, stack and simulator',
+      points: scale,
+    },
+    windowJitterModel: windowJitterModel(options),
+    sc003: sc003(modes, options),
+    timeline: { svgFile: 'timeline.svg', retriedSection: timeline.retriedSection, attempts: timeline.attempts, totalMs: timeline.totalMs, workflowId: timeline.workflowId },
+    allRunsCompleted: modes.every((m) => m.runs.every((r) => r.ok)) && scale.every((p) => p.allCompleted),
+    files: { report: path.join(options.outDir, 'REPORT.md'), svg: path.join(options.outDir, 'timeline.svg') },
+  };
+  fs.mkdirSync(options.outDir, { recursive: true });
+  fs.writeFileSync(report.files.svg, timeline.svg);
+  fs.writeFileSync(report.files.report, renderMarkdown(report));
+  return report;
+}
+
+/** One unmeasured course per engine first: JIT, connection pools, the workflow cache and the dev server warm up. */
+async function warmUp(env: BenchEnv): Promise<void> {
+  env.sim.configure({ timeFactor: 0.002, jitter: 0, faults: [] });
+  await runInProcess(env, benchCourse(), { kind: 'groups', size: 3, delayMs: 0 });
+  await runOnTemporal(env, benchCourse(), { fanoutMode: 'window' });
+}
+
+async function runModes(env: BenchEnv, options: BenchOptions): Promise<ModeResult[]> {
+  const specs = benchModes(options);
+  const runs = new Map<string, RunResult[]>(specs.map((s) => [s.id, []]));
+  for (let run = 0; run < options.runs; run++) {
+    for (const spec of specs) {
+      const seed = options.seed + run;
+      env.sim.configure({ timeFactor: options.timeFactor, jitter: spec.jitter, seed, faults: [] });
+      // Also restarts the simulator's per-prompt counters, so this run's latencies are the same draws as the other
+      // modes' runs with this seed.
+      env.sim.resetStats();
+      const result = await measureRun(env, options, spec, run, seed);
+      runs.get(spec.id)!.push(result);
+      options.log(
+        `run ${run + 1}/${options.runs} ${spec.id}: ${result.ok ? `${(result.totalMs / 1000).toFixed(2)} s (ideal ${(result.idealMs / 1000).toFixed(2)} s)` : `FAILED ${result.error}`}`,
+      );
+    }
+  }
+  return specs.map((spec) => {
+    const list = runs.get(spec.id)!;
+    const ok = list.filter((r) => r.ok);
+    const of = (key: keyof RunResult) => spread(ok.map((r) => r[key] as number));
+    return {
+      id: spec.id,
+      title: spec.title,
+      engine: spec.engine,
+      policy: describePolicy(spec.policy),
+      jitter: spec.jitter,
+      runs: list,
+      summary: {
+        totalMs: of('totalMs'),
+        sectionsMs: of('sectionsMs'),
+        idealMs: of('idealMs'),
+        efficiency: of('efficiency'),
+        overheadMs: of('overheadMs'),
+        projectedMs: of('projectedMs'),
+      },
+    };
+  });
+}
+
+async function measureRun(env: BenchEnv, options: BenchOptions, spec: ModeSpec, run: number, seed: number): Promise<RunResult> {
+  const input = benchCourse();
+  let times: PhaseTimes;
+  let serverMakespanMs: number | undefined;
+  try {
+    if (spec.engine === 'in-process') {
+      times = await runInProcess(env, input, spec.policy);
+    } else {
+      const result = await runOnTemporal(env, input, spec.overrides ?? {});
+      times = result.times;
+      serverMakespanMs = result.serverMakespanMs;
+    }
+  } catch (error) {
+    const nan = NaN;
+    return {
+      run, seed, ok: false, error: (error as Error).message ?? String(error), totalMs: nan, metadataMs: nan, sectionsMs: nan,
+      tailMs: nan, idealMs: nan, efficiency: nan, overheadMs: nan, projectedMs: nan, projectedSectionsMs: nan, idealAtOneMs: nan,
+      llmCalls: 0,
+    };
+  }
+  const calls = env.sim.stats().calls;
+  const latencies = observedLatencies(calls, sectionTitles(input));
+  const ideal = idealMakespan(latencies, spec.policy);
+  const d = phaseDurations(times);
+  const sections = sectionsMakespan(latencies.sectionMs, spec.policy);
+  const sectionsIdeal = { totalMs: sections.llmMs + sections.delayMs, ...sections };
+  // The latency-bound part at factor 1. Without jitter the simulator served exactly the nominal latencies, so use
+  // them: dividing the observed ones by the factor would also multiply the few milliseconds of HTTP and timer
+  // slack in each call. With jitter the draws are only known through the observed latencies.
+  const atOne = nominalLatencies(1, SECTION_COUNT);
+  const llmAtOne = spec.jitter === 0 ? idealMakespan(atOne, spec.policy).llmMs : ideal.llmMs / options.timeFactor;
+  const sectionsLlmAtOne =
+    spec.jitter === 0 ? sectionsMakespan(atOne.sectionMs, spec.policy).llmMs : sections.llmMs / options.timeFactor;
+  return {
+    run,
+    seed,
+    ok: true,
+    ...d,
+    idealMs: ideal.totalMs,
+    efficiency: ideal.totalMs / d.totalMs,
+    overheadMs: d.totalMs - ideal.totalMs,
+    projectedMs: projectToFactorOne(d.totalMs, ideal, llmAtOne),
+    projectedSectionsMs: projectToFactorOne(d.sectionsMs, sectionsIdeal, sectionsLlmAtOne),
+    idealAtOneMs: llmAtOne + ideal.delayMs,
+    serverMakespanMs,
+    llmCalls: calls.length,
+  };
+}
+
+/** One Temporal groups run with section 3's first attempt answered with schema-invalid JSON, drawn as a Gantt chart. */
+async function runTimeline(env: BenchEnv, options: BenchOptions) {
+  const input = benchCourse();
+  const titles = sectionTitles(input);
+  const retriedSection = 3;
+  // "Working title: …" only appears in that section's own prompt; the bare title is also in every section's course
+  // map, so it would fault whichever section's request arrived first.
+  const match = `Working title: ${titles[retriedSection - 1]}`;
+  env.sim.configure({
+    timeFactor: options.timeFactor,
+    jitter: 0,
+    seed: options.seed,
+    faults: [{ kind: 'schema_invalid', callKind: 'section', match, times: 1 }],
+  });
+  env.sim.resetStats();
+  try {
+    const result = await runOnTemporal(env, input, { fanoutMode: 'groups' });
+    const span = result.spans.activities.find((a) => a.sectionIndex === retriedSection - 1);
+    const policy: Policy = { kind: 'groups', size: options.concurrency, delayMs: options.groupDelayMs };
+    const svg = renderTimelineSvg({
+      title: `One course on Temporal: ${describePolicy(policy)}, time factor ${options.timeFactor}`,
+      subtitle:
+        `Workflow ${result.workflowId}: section ${retriedSection}'s first answer was schema-invalid (injected), ` +
+        `its retry escalated to the next model. Total ${(phaseDurations(result.times).totalMs / 1000).toFixed(2)} s.`,
+      spans: result.spans,
+      sectionTitles: titles,
+      calls: env.sim.stats().calls,
+    });
+    options.log(`timeline run: ${(phaseDurations(result.times).totalMs / 1000).toFixed(2)} s, section ${retriedSection} took ${span?.attempt} attempts`);
+    return { svg, svgFile: 'timeline.svg', retriedSection, attempts: span?.attempt ?? 0, totalMs: phaseDurations(result.times).totalMs, workflowId: result.workflowId };
+  } finally {
+    env.sim.configure({ faults: [] });
+  }
+}
+
+async function runScalePoints(env: BenchEnv, options: BenchOptions): Promise<ScalePoint[]> {
+  const points: ScalePoint[] = [];
+  const counts = [...new Set(options.scaleCourses)].sort((a, b) => a - b);
+  const byPoint = new Map<string, ScaleRun[]>();
+  const record = (r: ScaleRun) => {
+    const key = `${r.courses}x${r.workers}`;
+    byPoint.set(key, [...(byPoint.get(key) ?? []), r]);
+    options.log(
+      `scale ${r.courses} courses on ${r.workers} worker(s), run ${r.run + 1}: ${(r.makespanMs / 1000).toFixed(2)} s, ` +
+        `${r.sectionsPerSecond.toFixed(1)} sections/s, efficiency ${r.efficiency.toFixed(2)}, ${r.completed}/${r.courses} completed`,
+    );
+  };
+  for (let run = 0; run < options.scaleRuns; run++) {
+    for (const courses of counts) record(await runScale(env, options, courses, run));
+  }
+  const largest = counts[counts.length - 1];
+  if (options.twoWorkers && largest !== undefined) {
+    options.log('starting a second worker process');
+    let child: ChildWorker | undefined;
+    try {
+      child = await startChildWorker(env.workerEnv);
+      for (let run = 0; run < options.scaleRuns; run++) record(await runScale(env, options, largest, run, child));
+    } finally {
+      await child?.stop();
+    }
+  }
+  for (const runs of byPoint.values()) {
+    const first = runs[0];
+    points.push({
+      courses: first.courses,
+      workers: first.workers,
+      runs,
+      makespanMs: spread(runs.map((r) => r.makespanMs)),
+      sectionsPerSecond: spread(runs.map((r) => r.sectionsPerSecond)),
+      efficiency: spread(runs.map((r) => r.efficiency)),
+      idealMs: first.idealMs,
+      rssPeakBytes: {
+        benchProcess: Math.max(...runs.map((r) => r.benchProcessRssPeakBytes)),
+        childWorker: first.workers === 2 ? Math.max(...runs.map((r) => r.childWorkerRssPeakBytes ?? NaN)) : undefined,
+      },
+      cpuSeconds: Object.fromEntries(
+        Object.keys(first.cpuSeconds).map((role) => [role, spread(runs.map((r) => r.cpuSeconds[role as keyof CpuByRole])).median]),
+      ) as CpuByRole,
+      workflowTaskWait: {
+        p50Ms: spread(runs.map((r) => r.workflowTaskWait.p50Ms)).median,
+        p90Ms: spread(runs.map((r) => r.workflowTaskWait.p90Ms)).median,
+        perCourse: spread(runs.map((r) => r.workflowTaskWait.perCourse)).median,
+        timeouts: runs.reduce((sum, r) => sum + r.workflowTaskWait.timeouts, 0),
+      },
+      allCompleted: runs.every((r) => r.failed === 0),
+    });
+  }
+  return points;
+}

@@ -1,0 +1,81 @@
+// The shapes of the benchmark's results: what runBenchmark() returns, --json prints and report.ts renders.
+import type { BenchOptions } from './options';
+import type { ModeSpec } from './modes';
+import type { CpuByRole } from './procfs';
+import type { ScaleRun } from './scale';
+import type { Spread } from './stats';
+
+export interface RunResult {
+  run: number;
+  seed: number;
+  ok: boolean;
+  error?: string;
+  totalMs: number;
+  metadataMs: number;
+  sectionsMs: number;
+  tailMs: number;
+  idealMs: number;
+  /** ideal / measured. */
+  efficiency: number;
+  overheadMs: number;
+  /** This run at time factor 1: the ideal's latency-bound part at real latencies + delays + measured overhead. */
+  projectedMs: number;
+  projectedSectionsMs: number;
+  /** The ideal itself at factor 1: the physical limit of this fan-out at real latencies (same draws). */
+  idealAtOneMs: number;
+  /** Server-side start → close (Temporal modes). */
+  serverMakespanMs?: number;
+  llmCalls: number;
+}
+
+export interface ModeResult {
+  id: string;
+  title: string;
+  engine: ModeSpec['engine'];
+  policy: string;
+  jitter: number;
+  runs: RunResult[];
+  summary: Record<'totalMs' | 'sectionsMs' | 'idealMs' | 'efficiency' | 'overheadMs' | 'projectedMs', Spread>;
+}
+
+export interface RatioResult {
+  id: string;
+  title: string;
+  value: Spread;
+  goal?: { op: '<=' | '>='; target: number };
+  met?: boolean;
+}
+
+export interface ScalePoint {
+  courses: number;
+  workers: 1 | 2;
+  runs: ScaleRun[];
+  makespanMs: Spread;
+  sectionsPerSecond: Spread;
+  efficiency: Spread;
+  idealMs: number;
+  rssPeakBytes: { benchProcess: number; childWorker?: number };
+  /** Median CPU seconds per process role over the runs. */
+  cpuSeconds: CpuByRole;
+  /** Medians over the runs of the workflow tasks' p50 / p90 wait; timeouts summed over the runs. */
+  workflowTaskWait: { p50Ms: number; p90Ms: number; perCourse: number; timeouts: number };
+  allCompleted: boolean;
+}
+
+export interface BenchReport {
+  command: string;
+  startedAt: string;
+  durationMs: number;
+  machine: { cpus: number; cpuModel: string; totalMemoryBytes: number; node: string; platform: string; loadAverageStart: number[]; loadAverageEnd: number[] };
+  stack: { own: boolean; temporalAddress: string };
+  options: Omit<BenchOptions, 'log' | 'json' | 'command'>;
+  modes: ModeResult[];
+  ratios: RatioResult[];
+  scale: { mode: string; slotsPerWorker: number; secondWorker: string; points: ScalePoint[] };
+  /** The window/groups ideal ratio over many simulated jitter draws: is the ≤ 0.85 goal reachable at all? */
+  windowJitterModel: { jitter: number; samples: number; median: number; p10: number; p90: number; shareAtOrBelowGoal: number; goal: number };
+  sc003: { targetMs: number; rows: Array<{ mode: string; projectedMs: Spread; idealAtFactorOneMs: number; met: boolean }> };
+  timeline: { svgFile: string; retriedSection: number; attempts: number; totalMs: number; workflowId: string };
+  allRunsCompleted: boolean;
+  files: { report: string; svg: string };
+}
