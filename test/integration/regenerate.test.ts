@@ -1,24 +1,19 @@
 // Regenerating a section of a finished course (revision workflow, update-with-start) and of a running one
 // (an Update on the generation run, applied once the course is committed).
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { Writable } from 'node:stream';
 import { regenerateCommand } from '../../client/commands/regenerate';
 import { startCourseGeneration } from '../../client/start';
 import { regenerateSectionUpdate } from '../../workflows/messages';
 import { exampleInput } from '../support/fixtures';
+import { captureStream } from '../support/chaos-pipeline';
 import { usePipeline } from '../support/pipeline';
 
 const context = usePipeline();
 
-function capture() {
-  let text = '';
-  const stream = new Writable({ write: (chunk, _e, done) => ((text += chunk.toString()), done()) });
-  return { stream, text: () => text };
-}
 
 async function regenerate(course: string, section: number, model?: string) {
-  const out = capture();
-  const err = capture();
+  const out = captureStream();
+  const err = captureStream();
   const exitCode = await regenerateCommand({ course, section, model, json: true, config: context.pipeline.clientConfig, stdout: out.stream, stderr: err.stream });
   return { exitCode, json: out.text() ? JSON.parse(out.text()) : null, stderr: err.text() };
 }

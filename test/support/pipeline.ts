@@ -1,17 +1,13 @@
 // The real pipeline for integration tests: LLM simulator + real activities + PostgreSQL + the run's dev server,
 // one worker on its own task queue, and the CLI's generate command driven in-process.
-import { writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { Writable } from 'node:stream';
 import type { Activities } from '../../activities';
 import { CourseStore } from '../../activities/store';
 import type { ClientConfig } from '../../client/config';
-import { generateCommand } from '../../client/generate';
 import { startLlmSimulator, type LlmSimulator, type SimulatorOptions } from '../../simulator/server';
 import { buildWorker, type BuiltWorker } from '../../workers/build-worker';
 import { loadConfig, type WorkerConfig } from '../../workers/config';
 import type { GenerationSettings } from '../../workflows/types';
+import { runGenerate, type CliOutcome } from './chaos-pipeline';
 import { createHarness, type Harness } from './harness';
 import { testStackEnv, uniqueTaskQueue } from './stack-env';
 
@@ -28,22 +24,8 @@ export interface Pipeline {
   close(): Promise<void>;
 }
 
-export interface GenerateOutcome {
-  exitCode: number;
-  json: any;
-  stderr: string;
-}
+export type GenerateOutcome = CliOutcome;
 
-function capture(): { stream: Writable & { isTTY?: boolean }; text(): string } {
-  let text = '';
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      text += chunk.toString();
-      done();
-    },
-  });
-  return { stream, text: () => text };
-}
 
 export async function startPipeline(
   harness: Harness,
@@ -90,23 +72,7 @@ export async function startPipeline(
     config,
     clientConfig,
     store,
-    async generate(input, runOptions = {}) {
-      const file = path.join(os.tmpdir(), `coursegen-input-${Math.random().toString(36).slice(2)}.json`);
-      await writeFile(file, typeof input === 'string' ? input : JSON.stringify(input));
-      const out = capture();
-      const err = capture();
-      const exitCode = await generateCommand({
-        input: file,
-        json: true,
-        rerun: runOptions.rerun,
-        overrides: runOptions.overrides,
-        config: clientConfig,
-        stdout: out.stream,
-        stderr: err.stream as unknown as NodeJS.WriteStream,
-      });
-      const stdout = out.text().trim();
-      return { exitCode, json: stdout ? JSON.parse(stdout) : null, stderr: err.text() };
-    },
+    generate: (input, runOptions = {}) => runGenerate(clientConfig, input, runOptions),
     async close() {
       built.worker.shutdown();
       await running;
