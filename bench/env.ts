@@ -56,7 +56,8 @@ export async function openBenchEnv(options: BenchOptions): Promise<BenchEnv> {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'coursegen-bench-stack-'));
     // mkdtemp makes it 0700; as root, PostgreSQL runs as the `postgres` user and must be able to enter it.
     fs.chmodSync(root, 0o755);
-    closers.push(async () => fs.rmSync(root, { recursive: true, force: true }));
+    // Retries: PostgreSQL may still be removing its own files for a moment after stop() returns.
+    closers.push(async () => fs.rmSync(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 }));
     const [temporalPort, temporalUiPort, postgresPort] = await freePorts(3);
     options.log(ownStack ? `starting a Temporal dev server and PostgreSQL in ${root}` : 'using TEMPORAL_ADDRESS and DATABASE_URL');
     // Free ports and a temp root: never collides with `npm run services` on the default ports. Whatever of

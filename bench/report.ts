@@ -256,9 +256,9 @@ function scaleGoals(points: ScalePoint[], cores: number): string {
   const w = largest.workflowTaskWait;
   lines.push(
     `Each course is a chain of about ${Math.round(w.perCourse)} workflow tasks (start, each activity result, each timer), ` +
-      `and at ${largest.courses} courses each waited ${seconds(w.p50Ms)} s in the median (p90 ${seconds(w.p90Ms)} s) between ` +
-      'scheduled and picked up by a worker (the dev server\'s dispatch and persistence, the worker\'s workflow thread): ' +
-      `about ${seconds(w.perCourse * w.p50Ms)} s added along a course\'s chain, against a ${seconds(largest.idealMs)} s ideal` +
+      `and at ${largest.courses} courses each waited ${seconds(w.meanMs)} s on average (median ${seconds(w.p50Ms)} s, p90 ${seconds(w.p90Ms)} s) ` +
+      'between scheduled and picked up by a worker (the dev server\'s dispatch and persistence, the worker\'s workflow thread): ' +
+      `about ${seconds(w.perCourse * w.meanMs)} s added along a course\'s chain, against a ${seconds(largest.idealMs)} s ideal` +
       (w.timeouts ? `; ${w.timeouts} workflow task(s) timed out (10 s) and were rescheduled.` : '.'),
   );
   lines.push(`Peak RSS of any worker process: ${mib(maxRss)} (goal ≤ 1 GiB: ${maxRss <= GiB ? '**met**' : '**missed**'}).`);

@@ -254,6 +254,7 @@ async function runScalePoints(env: BenchEnv, options: BenchOptions): Promise<Sca
         Object.keys(first.cpuSeconds).map((role) => [role, spread(runs.map((r) => r.cpuSeconds[role as keyof CpuByRole])).median]),
       ) as CpuByRole,
       workflowTaskWait: {
+        meanMs: spread(runs.map((r) => r.workflowTaskWait.meanMs)).median,
         p50Ms: spread(runs.map((r) => r.workflowTaskWait.p50Ms)).median,
         p90Ms: spread(runs.map((r) => r.workflowTaskWait.p90Ms)).median,
         perCourse: spread(runs.map((r) => r.workflowTaskWait.perCourse)).median,

@@ -36,7 +36,7 @@ export interface ScaleRun {
   /** How long the simulator took per section call under this load, against its nominal latency. */
   sectionCallMs: Spread;
   /** Workflow tasks' wait from scheduled to started, over all courses (from their histories, after the run). */
-  workflowTaskWait: { p50Ms: number; p90Ms: number; maxMs: number; perCourse: number; timeouts: number };
+  workflowTaskWait: { meanMs: number; p50Ms: number; p90Ms: number; maxMs: number; perCourse: number; timeouts: number };
 }
 
 export function scalePolicy(options: BenchOptions): Policy {
@@ -124,5 +124,6 @@ async function workflowTaskWaitsOf(handles: Array<{ fetchHistory: () => Promise<
   }
   waits.sort((a, b) => a - b);
   const at = (q: number) => waits[Math.min(waits.length - 1, Math.floor(q * waits.length))] ?? NaN;
-  return { p50Ms: at(0.5), p90Ms: at(0.9), maxMs: waits[waits.length - 1] ?? NaN, perCourse: waits.length / Math.max(1, handles.length), timeouts };
+  const meanMs = waits.reduce((a, b) => a + b, 0) / Math.max(1, waits.length);
+  return { meanMs, p50Ms: at(0.5), p90Ms: at(0.9), maxMs: waits[waits.length - 1] ?? NaN, perCourse: waits.length / Math.max(1, handles.length), timeouts };
 }

@@ -57,8 +57,8 @@ export interface ScalePoint {
   rssPeakBytes: { benchProcess: number; childWorker?: number };
   /** Median CPU seconds per process role over the runs. */
   cpuSeconds: CpuByRole;
-  /** Medians over the runs of the workflow tasks' p50 / p90 wait; timeouts summed over the runs. */
-  workflowTaskWait: { p50Ms: number; p90Ms: number; perCourse: number; timeouts: number };
+  /** Medians over the runs of the workflow tasks' mean / p50 / p90 wait; timeouts summed over the runs. */
+  workflowTaskWait: { meanMs: number; p50Ms: number; p90Ms: number; perCourse: number; timeouts: number };
   allCompleted: boolean;
 }
 
