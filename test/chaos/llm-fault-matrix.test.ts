@@ -15,9 +15,9 @@ import type { CallRecord } from '../../simulator/types';
 import type { GenerationJobInput } from '../../workflows/schemas';
 import { ErrorType, type GenerationMetadata, type GenerationResult } from '../../workflows/types';
 import { report, withPg } from '../support/chaos-helpers';
-import { spawnWorker, type WorkerEnv, type WorkerProcess } from '../support/chaos-worker';
+import { chaosWorkerEnv, spawnWorker, type WorkerEnv, type WorkerProcess } from '../support/chaos-worker';
 import { exampleInput } from '../support/fixtures';
-import { testStackEnv, uniqueTaskQueue } from '../support/stack-env';
+import { testStackEnv } from '../support/stack-env';
 
 /** Small per-call HTTP timeouts so a hang costs seconds (LLM_*_TIMEOUT_MS). */
 const LLM_TIMEOUT_MS = 1_500;
@@ -153,22 +153,20 @@ let connection: Connection;
 let client: Client;
 
 beforeAll(async () => {
-  const stack = testStackEnv();
   sim = await startLlmSimulator({ port: 0, quiet: true, timeFactor: 1, latencyMs: { metadata: 150, section: 250 } });
-  env = {
-    TEMPORAL_ADDRESS: stack.temporalAddress,
-    TEMPORAL_NAMESPACE: stack.namespace,
-    TEMPORAL_TASK_QUEUE: uniqueTaskQueue('chaos-matrix'),
-    DATABASE_URL: stack.databaseUrl,
-    LLM_BASE_URL: sim.url,
-    LLM_API_KEY: 'chaos-matrix-key-not-secret',
-    LLM_METADATA_TIMEOUT_MS: String(LLM_TIMEOUT_MS),
-    LLM_SECTION_TIMEOUT_MS: String(LLM_TIMEOUT_MS),
-    HEARTBEAT_TIMEOUT_MS: '5000',
-    SECTION_GROUP_DELAY_MS: '200',
-  };
-  connection = await Connection.connect({ address: stack.temporalAddress });
-  client = new Client({ connection, namespace: stack.namespace });
+  env = chaosWorkerEnv({
+    taskQueuePrefix: 'chaos-matrix',
+    llmUrl: sim.url,
+    apiKey: 'chaos-matrix-key-not-secret',
+    settings: {
+      LLM_METADATA_TIMEOUT_MS: String(LLM_TIMEOUT_MS),
+      LLM_SECTION_TIMEOUT_MS: String(LLM_TIMEOUT_MS),
+      HEARTBEAT_TIMEOUT_MS: '5000',
+      SECTION_GROUP_DELAY_MS: '200',
+    },
+  });
+  connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+  client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
   worker = await spawnWorker(env);
 });
 

@@ -21,9 +21,8 @@ import type { GenerationResult } from '../../workflows/types';
 import { activities, historyEvents, persistedCounts, report, waitFor, withPg } from '../support/chaos-helpers';
 import { startPrivatePostgres, type PrivatePostgres } from '../support/chaos-stack';
 import { startTcpProxy, type Statement, type TcpProxy } from '../support/chaos-tcp-proxy';
-import { spawnWorker, type WorkerEnv, type WorkerProcess } from '../support/chaos-worker';
+import { chaosWorkerEnv, spawnWorker, type WorkerEnv, type WorkerProcess } from '../support/chaos-worker';
 import { exampleInput } from '../support/fixtures';
-import { testStackEnv, uniqueTaskQueue } from '../support/stack-env';
 
 /** databaseOptions (workflows/options.ts): backoff 1 s × 2^n capped at 30 s; start-to-close 1 minute. */
 const DB_BACKOFF_CAP_MS = 30_000;
@@ -41,22 +40,18 @@ let connection: Connection;
 let client: Client;
 
 beforeAll(async () => {
-  const stack = testStackEnv();
   pg = await startPrivatePostgres();
   proxy = await startTcpProxy(pg.port);
   sim = await startLlmSimulator({ port: 0, quiet: true, timeFactor: 1, latencyMs: { metadata: 200, section: 300 } });
-  env = {
-    TEMPORAL_ADDRESS: stack.temporalAddress,
-    TEMPORAL_NAMESPACE: stack.namespace,
-    TEMPORAL_TASK_QUEUE: uniqueTaskQueue('chaos-pg'),
-    DATABASE_URL: proxy.wrap(pg.databaseUrl),
-    LLM_BASE_URL: sim.url,
-    LLM_API_KEY: 'chaos-pg-key-not-secret',
-    HEARTBEAT_TIMEOUT_MS: '5000',
-    SECTION_GROUP_DELAY_MS: '200',
-  };
-  connection = await Connection.connect({ address: stack.temporalAddress });
-  client = new Client({ connection, namespace: stack.namespace });
+  env = chaosWorkerEnv({
+    taskQueuePrefix: 'chaos-pg',
+    llmUrl: sim.url,
+    apiKey: 'chaos-pg-key-not-secret',
+    databaseUrl: proxy.wrap(pg.databaseUrl),
+    settings: { HEARTBEAT_TIMEOUT_MS: '5000', SECTION_GROUP_DELAY_MS: '200' },
+  });
+  connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+  client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
   worker = await spawnWorker(env);
 });
 

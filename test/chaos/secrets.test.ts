@@ -11,9 +11,9 @@ import { startLlmSimulator, type LlmSimulator } from '../../simulator/server';
 import type { GenerationJobInput } from '../../workflows/schemas';
 import { ErrorType } from '../../workflows/types';
 import { historySearchText, report, withPg } from '../support/chaos-helpers';
-import { spawnWorker, type WorkerEnv, type WorkerProcess } from '../support/chaos-worker';
+import { chaosWorkerEnv, spawnWorker, type WorkerEnv, type WorkerProcess } from '../support/chaos-worker';
 import { exampleInput } from '../support/fixtures';
-import { testStackEnv, uniqueTaskQueue } from '../support/stack-env';
+import { testStackEnv } from '../support/stack-env';
 
 const SECRET_BODY = randomBytes(24).toString('hex');
 const API_KEY = `sk-or-v1-${SECRET_BODY}`;
@@ -32,18 +32,12 @@ let connection: Connection;
 let client: Client;
 
 function workerEnv(simulator: LlmSimulator, key: string): WorkerEnv {
-  const stack = testStackEnv();
-  return {
-    TEMPORAL_ADDRESS: stack.temporalAddress,
-    TEMPORAL_NAMESPACE: stack.namespace,
-    TEMPORAL_TASK_QUEUE: uniqueTaskQueue('chaos-secrets'),
-    DATABASE_URL: stack.databaseUrl,
-    LLM_BASE_URL: simulator.url,
-    LLM_API_KEY: key,
-    EMBEDDINGS_BASE_URL: simulator.url,
-    HEARTBEAT_TIMEOUT_MS: '5000',
-    SECTION_GROUP_DELAY_MS: '200',
-  };
+  return chaosWorkerEnv({
+    taskQueuePrefix: 'chaos-secrets',
+    llmUrl: simulator.url,
+    apiKey: key,
+    settings: { EMBEDDINGS_BASE_URL: simulator.url, HEARTBEAT_TIMEOUT_MS: '5000', SECTION_GROUP_DELAY_MS: '200' },
+  });
 }
 
 beforeAll(async () => {

@@ -8,9 +8,8 @@ import { startLlmSimulator, type LlmSimulator } from '../../simulator/server';
 import type { GenerationResult } from '../../workflows/types';
 import { persistedCounts, report, sectionCallCounts, waitFor } from '../support/chaos-helpers';
 import { startPrivateTemporal, type PrivateTemporal } from '../support/chaos-stack';
-import { spawnWorker, type WorkerEnv, type WorkerProcess } from '../support/chaos-worker';
+import { chaosWorkerEnv, spawnWorker, type WorkerEnv, type WorkerProcess } from '../support/chaos-worker';
 import { exampleInput } from '../support/fixtures';
-import { testStackEnv, uniqueTaskQueue } from '../support/stack-env';
 
 const HEARTBEAT_TIMEOUT_MS = 5_000;
 const SECTION_LATENCY_MS = 3_000;
@@ -27,18 +26,15 @@ let client: Client;
 beforeAll(async () => {
   temporal = await startPrivateTemporal();
   sim = await startLlmSimulator({ port: 0, quiet: true, timeFactor: 1, latencyMs: { metadata: 200, section: SECTION_LATENCY_MS } });
-  env = {
-    TEMPORAL_ADDRESS: temporal.address,
-    TEMPORAL_NAMESPACE: temporal.namespace,
-    TEMPORAL_TASK_QUEUE: uniqueTaskQueue('chaos-restart'),
-    DATABASE_URL: testStackEnv().databaseUrl,
-    LLM_BASE_URL: sim.url,
-    LLM_API_KEY: 'chaos-restart-key-not-secret',
-    HEARTBEAT_TIMEOUT_MS: String(HEARTBEAT_TIMEOUT_MS),
-    SECTION_GROUP_DELAY_MS: '300',
-  };
-  connection = await Connection.connect({ address: temporal.address });
-  client = new Client({ connection, namespace: temporal.namespace });
+  env = chaosWorkerEnv({
+    taskQueuePrefix: 'chaos-restart',
+    llmUrl: sim.url,
+    apiKey: 'chaos-restart-key-not-secret',
+    temporal,
+    settings: { HEARTBEAT_TIMEOUT_MS: String(HEARTBEAT_TIMEOUT_MS), SECTION_GROUP_DELAY_MS: '300' },
+  });
+  connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+  client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
   worker = await spawnWorker(env);
 });
 

@@ -19,9 +19,9 @@ import { startLlmSimulator, type LlmSimulator } from '../../simulator/server';
 import type { GenerationJobInput } from '../../workflows/schemas';
 import type { GenerationResult } from '../../workflows/types';
 import { activities, historyEvents, persistedCounts, report, waitFor, withPg } from '../support/chaos-helpers';
-import { spawnWorker, type WorkerEnv, type WorkerProcess } from '../support/chaos-worker';
+import { chaosWorkerEnv, spawnWorker, type WorkerEnv, type WorkerProcess } from '../support/chaos-worker';
 import { exampleInput } from '../support/fixtures';
-import { testStackEnv, uniqueTaskQueue } from '../support/stack-env';
+import { testStackEnv } from '../support/stack-env';
 
 const HEARTBEAT_TIMEOUT_MS = 5_000;
 /** workflows/options.ts */
@@ -42,21 +42,15 @@ let client: Client;
 let locker: PgClient | undefined;
 
 beforeAll(async () => {
-  const stack = testStackEnv();
   sim = await startLlmSimulator({ port: 0, quiet: true, timeFactor: 1, latencyMs: FAST_LATENCY });
-  env = {
-    TEMPORAL_ADDRESS: stack.temporalAddress,
-    TEMPORAL_NAMESPACE: stack.namespace,
-    TEMPORAL_TASK_QUEUE: uniqueTaskQueue('chaos-kill-nohb'),
-    DATABASE_URL: stack.databaseUrl,
-    LLM_BASE_URL: sim.url,
-    LLM_API_KEY: 'chaos-kill-key-not-secret',
-    EMBEDDINGS_BASE_URL: sim.url,
-    HEARTBEAT_TIMEOUT_MS: String(HEARTBEAT_TIMEOUT_MS),
-    SECTION_GROUP_DELAY_MS: '200',
-  };
-  connection = await Connection.connect({ address: stack.temporalAddress });
-  client = new Client({ connection, namespace: stack.namespace });
+  env = chaosWorkerEnv({
+    taskQueuePrefix: 'chaos-kill-nohb',
+    llmUrl: sim.url,
+    apiKey: 'chaos-kill-key-not-secret',
+    settings: { EMBEDDINGS_BASE_URL: sim.url, HEARTBEAT_TIMEOUT_MS: String(HEARTBEAT_TIMEOUT_MS), SECTION_GROUP_DELAY_MS: '200' },
+  });
+  connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+  client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
   worker = await spawnWorker(env);
 });
 

@@ -17,9 +17,9 @@ import {
   timerStarts,
   waitFor,
 } from '../support/chaos-helpers';
-import { spawnWorker, type WorkerEnv, type WorkerProcess } from '../support/chaos-worker';
+import { chaosWorkerEnv, spawnWorker, type WorkerEnv, type WorkerProcess } from '../support/chaos-worker';
 import { exampleInput } from '../support/fixtures';
-import { testStackEnv, uniqueTaskQueue } from '../support/stack-env';
+import { testStackEnv } from '../support/stack-env';
 
 /** Small, so a lost worker's LLM call is retried soon (the default is 20 s). */
 const HEARTBEAT_TIMEOUT_MS = 5_000;
@@ -46,20 +46,15 @@ let connection: Connection;
 let client: Client;
 
 beforeAll(async () => {
-  const stack = testStackEnv();
   sim = await startLlmSimulator({ port: 0, quiet: true, timeFactor: 1, latencyMs: FAST_LATENCY });
-  env = {
-    TEMPORAL_ADDRESS: stack.temporalAddress,
-    TEMPORAL_NAMESPACE: stack.namespace,
-    TEMPORAL_TASK_QUEUE: uniqueTaskQueue('chaos-kill'),
-    DATABASE_URL: stack.databaseUrl,
-    LLM_BASE_URL: sim.url,
-    LLM_API_KEY: 'chaos-kill-key-not-secret',
-    HEARTBEAT_TIMEOUT_MS: String(HEARTBEAT_TIMEOUT_MS),
-    SECTION_GROUP_DELAY_MS: '300',
-  };
-  connection = await Connection.connect({ address: stack.temporalAddress });
-  client = new Client({ connection, namespace: stack.namespace });
+  env = chaosWorkerEnv({
+    taskQueuePrefix: 'chaos-kill',
+    llmUrl: sim.url,
+    apiKey: 'chaos-kill-key-not-secret',
+    settings: { HEARTBEAT_TIMEOUT_MS: String(HEARTBEAT_TIMEOUT_MS), SECTION_GROUP_DELAY_MS: '300' },
+  });
+  connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+  client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
   worker = await spawnWorker(env);
 });
 

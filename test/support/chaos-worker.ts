@@ -6,6 +6,7 @@
 // own process group and killed as a group: every process of that group was started by this module.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { testStackEnv, uniqueTaskQueue } from './stack-env';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 const TSX = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
@@ -21,6 +22,30 @@ export interface WorkerEnv {
   LLM_BASE_URL: string;
   LLM_API_KEY: string;
   [name: string]: string | undefined;
+}
+
+/**
+ * A worker process's environment: the run's shared Temporal and PostgreSQL unless a test brings its own, its own
+ * task queue, and the simulator at `llmUrl`; `settings` adds the case's own variables (timeouts, delays…).
+ */
+export function chaosWorkerEnv(options: {
+  taskQueuePrefix: string;
+  llmUrl: string;
+  apiKey: string;
+  temporal?: { address: string; namespace: string };
+  databaseUrl?: string;
+  settings?: Record<string, string>;
+}): WorkerEnv {
+  const stack = testStackEnv();
+  return {
+    TEMPORAL_ADDRESS: options.temporal?.address ?? stack.temporalAddress,
+    TEMPORAL_NAMESPACE: options.temporal?.namespace ?? stack.namespace,
+    TEMPORAL_TASK_QUEUE: uniqueTaskQueue(options.taskQueuePrefix),
+    DATABASE_URL: options.databaseUrl ?? stack.databaseUrl,
+    LLM_BASE_URL: options.llmUrl,
+    LLM_API_KEY: options.apiKey,
+    ...options.settings,
+  };
 }
 
 export interface WorkerProcess {
