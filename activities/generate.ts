@@ -1,18 +1,27 @@
-// The two LLM activities: course metadata, and one section. Their outputs go to PostgreSQL; the workflow gets
-// a receipt (model, attempt, counts, spend).
+// The LLM activities of a run: course metadata, one section, and the repair of a section. Their outputs go to
+// PostgreSQL; the workflow gets a receipt (model, attempt, counts, spend).
+//
+// Every validated answer is also kept as a draft keyed by a content hash of what produced it, so that
+//  - a course started again after a failed or cancelled run reuses the answers whose inputs did not change
+//    (unless the run was started with --fresh), and
+//  - a retried activity whose earlier attempt already stored its answer (the worker died before reporting it)
+//    uses that answer instead of paying for a new one.
+import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
+import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import {
   METADATA_SCHEMA_NAME,
   MetadataOutputSchema,
   SECTION_SCHEMA_NAME,
   SectionOutputSchema,
   type GenerationJobInput,
+  type MetadataOutput,
   type SectionOutput,
 } from '../workflows/schemas';
 import type { GenerationReceipt } from '../workflows/types';
 import { callStructured, type LlmDeps, type StructuredCallResult } from './llm';
 import type { CourseStore } from './store';
-import { buildMetadataMessages, buildSectionMessages } from './prompts';
+import { buildMetadataMessages, buildRepairMessages, buildSectionMessages, PROMPT_VERSION, type RepairReason } from './prompts';
 
 export interface GenerateDeps extends LlmDeps {
   metadataModels: string[];
@@ -21,9 +30,34 @@ export interface GenerateDeps extends LlmDeps {
   sectionTimeoutMs: number;
 }
 
+export interface SectionRequest {
+  input: GenerationJobInput;
+  sectionIndex: number;
+  /** --fresh: never reuse an earlier run's draft. */
+  fresh?: boolean;
+  /** An operator's choice for a section waiting for its provider (useModel): this model instead of the ladder. */
+  model?: string;
+}
+
+export interface RepairRequest extends RepairReason {
+  input: GenerationJobInput;
+  sectionIndex: number;
+}
+
+type Answer<T> = StructuredCallResult<T> & { reusedFromRunId?: string };
+
 function runKey() {
   const { workflowExecution } = Context.current().info;
   return { runId: workflowExecution.runId, workflowId: workflowExecution.workflowId };
+}
+
+/**
+ * What the answer depends on: the prompt the first attempt sends (it holds every input field the prompt uses),
+ * the prompt version and the model ladder. Whatever produced a draft later (a repair, an operator's model), it is
+ * filed under this hash: it is the answer for these inputs.
+ */
+export function generationInputHash(messages: ChatCompletionMessageParam[], models: string[]): string {
+  return createHash('sha256').update(JSON.stringify({ version: PROMPT_VERSION, messages, models })).digest('hex');
 }
 
 /** Stores a section answer for this run and returns its receipt (what the workflow history carries). */
@@ -31,7 +65,7 @@ export async function storeSectionDraft(
   store: CourseStore,
   courseId: string,
   sectionIndex: number,
-  result: StructuredCallResult<SectionOutput>,
+  result: Answer<SectionOutput>,
 ): Promise<GenerationReceipt> {
   await store.saveArtifact(
     { ...runKey(), courseId, kind: 'section', sectionIndex, model: result.model, attempt: result.attempt },
@@ -45,21 +79,78 @@ export async function storeSectionDraft(
     title: result.value.section_title,
     tokens: result.tokens,
     costUsd: result.costUsd,
+    ...(result.reusedFromRunId ? { reusedFromRunId: result.reusedFromRunId } : {}),
   };
 }
 
+interface AnswerSource<T> {
+  courseId: string;
+  kind: 'metadata' | 'section';
+  sectionIndex: number | null;
+  inputHash: string;
+  /** false: look for an earlier run's draft first. */
+  fresh: boolean;
+  call: () => Promise<StructuredCallResult<T>>;
+}
+
+/** This activity's stored answer, else an earlier run's draft for the same inputs, else a model call (stored at once). */
+async function answer<T>(store: CourseStore, source: AnswerSource<T>): Promise<Answer<T>> {
+  const { activityId, attempt } = Context.current().info;
+  const { runId, workflowId } = runKey();
+  const own = await store.draftOfActivity(runId, activityId);
+  if (own) {
+    return { value: own.payload as T, model: own.model, attempt: own.attempt, repairs: [], ...(await store.activitySpend(runId, activityId)) };
+  }
+  if (!source.fresh) {
+    const draft = await store.reusableDraft({ ...source, excludeRunId: runId });
+    if (draft) {
+      const phase = source.kind;
+      await store.recordReusedAnswer(
+        { courseId: source.courseId, workflowId, runId, activityId, phase, sectionIndex: source.sectionIndex, attempt, model: draft.model },
+        draft.runId,
+      );
+      return { value: draft.payload as T, model: draft.model, attempt, repairs: [], tokens: 0, costUsd: 0, reusedFromRunId: draft.runId };
+    }
+  }
+  const result = await source.call();
+  await store.saveDraft({
+    runId,
+    workflowId,
+    activityId,
+    courseId: source.courseId,
+    kind: source.kind,
+    sectionIndex: source.sectionIndex,
+    inputHash: source.inputHash,
+    model: result.model,
+    attempt: result.attempt,
+    payload: result.value,
+  });
+  return result;
+}
+
 export function createGenerateActivities(deps: GenerateDeps) {
+  const sectionHash = (input: GenerationJobInput, sectionIndex: number) =>
+    generationInputHash(buildSectionMessages(input, sectionIndex, 1), deps.sectionModels);
+
   return {
-    async generateMetadataActivity(input: GenerationJobInput): Promise<GenerationReceipt> {
-      const result = await callStructured(deps, {
-        phase: 'metadata',
+    async generateMetadataActivity(input: GenerationJobInput, options: { fresh?: boolean } = {}): Promise<GenerationReceipt> {
+      const result = await answer<MetadataOutput>(deps.store, {
         courseId: input.course_id,
+        kind: 'metadata',
         sectionIndex: null,
-        models: deps.metadataModels,
-        timeoutMs: deps.metadataTimeoutMs,
-        schemaName: METADATA_SCHEMA_NAME,
-        schema: MetadataOutputSchema,
-        buildMessages: (attempt) => buildMetadataMessages(input, attempt),
+        inputHash: generationInputHash(buildMetadataMessages(input, 1), deps.metadataModels),
+        fresh: options.fresh ?? false,
+        call: () =>
+          callStructured(deps, {
+            phase: 'metadata',
+            courseId: input.course_id,
+            sectionIndex: null,
+            models: deps.metadataModels,
+            timeoutMs: deps.metadataTimeoutMs,
+            schemaName: METADATA_SCHEMA_NAME,
+            schema: MetadataOutputSchema,
+            buildMessages: (attempt) => buildMetadataMessages(input, attempt),
+          }),
       });
       await deps.store.saveArtifact(
         { ...runKey(), courseId: input.course_id, kind: 'metadata', model: result.model, attempt: result.attempt },
@@ -73,22 +164,72 @@ export function createGenerateActivities(deps: GenerateDeps) {
         title: result.value.course_title,
         tokens: result.tokens,
         costUsd: result.costUsd,
+        ...(result.reusedFromRunId ? { reusedFromRunId: result.reusedFromRunId } : {}),
       };
     },
 
-    async generateSectionActivity(request: { input: GenerationJobInput; sectionIndex: number }): Promise<GenerationReceipt> {
+    async generateSectionActivity(request: SectionRequest): Promise<GenerationReceipt> {
       const { input, sectionIndex } = request;
-      const result = await callStructured(deps, {
-        phase: 'section',
+      const result = await answer<SectionOutput>(deps.store, {
         courseId: input.course_id,
+        kind: 'section',
         sectionIndex,
-        models: deps.sectionModels,
-        timeoutMs: deps.sectionTimeoutMs,
-        schemaName: SECTION_SCHEMA_NAME,
-        schema: SectionOutputSchema,
-        buildMessages: (attempt) => buildSectionMessages(input, sectionIndex, attempt),
+        inputHash: sectionHash(input, sectionIndex),
+        // An operator's model is a deliberate new answer, never a reused one.
+        fresh: (request.fresh ?? false) || request.model !== undefined,
+        call: () =>
+          callStructured(deps, {
+            phase: 'section',
+            courseId: input.course_id,
+            sectionIndex,
+            models: request.model ? [request.model] : deps.sectionModels,
+            timeoutMs: deps.sectionTimeoutMs,
+            schemaName: SECTION_SCHEMA_NAME,
+            schema: SectionOutputSchema,
+            buildMessages: (attempt) => buildSectionMessages(input, sectionIndex, attempt),
+          }),
+      });
+      return storeSectionDraft(deps.store, input.course_id, sectionIndex, result);
+    },
+
+    /**
+     * A section whose answer was rejected (off its plan, or short of lessons) written again: the ladder starts
+     * after the model that wrote the rejected answer, and the prompt says what was wrong with it. The rejected
+     * drafts of these inputs are marked so no later run reuses them.
+     */
+    async repairSectionActivity(request: RepairRequest): Promise<GenerationReceipt> {
+      const { input, sectionIndex } = request;
+      const inputHash = sectionHash(input, sectionIndex);
+      const { activityId } = Context.current().info;
+      const { runId } = runKey();
+      if (!(await deps.store.draftOfActivity(runId, activityId))) {
+        await deps.store.rejectDrafts(input.course_id, sectionIndex, inputHash);
+      }
+      const result = await answer<SectionOutput>(deps.store, {
+        courseId: input.course_id,
+        kind: 'section',
+        sectionIndex,
+        inputHash,
+        fresh: true,
+        call: () =>
+          callStructured(deps, {
+            phase: 'section',
+            courseId: input.course_id,
+            sectionIndex,
+            models: ladderAfter(deps.sectionModels, request.previousModel),
+            timeoutMs: deps.sectionTimeoutMs,
+            schemaName: SECTION_SCHEMA_NAME,
+            schema: SectionOutputSchema,
+            buildMessages: () => buildRepairMessages(input, sectionIndex, request),
+          }),
       });
       return storeSectionDraft(deps.store, input.course_id, sectionIndex, result);
     },
   };
+}
+
+/** The ladder rotated to start after `current`: a repair or regeneration asks a different model first. */
+export function ladderAfter(ladder: string[], current: string | undefined): string[] {
+  const index = current ? ladder.indexOf(current) : -1;
+  return index < 0 ? ladder : [...ladder.slice(index + 1), ...ladder.slice(0, index + 1)];
 }

@@ -20,6 +20,11 @@ export function buildGenerationMetadata(
   const tokens = { metadata: tokensOf('metadata'), sections: tokensOf('section'), validation: tokensOf('validation') };
   const perSection = request.sectionReceipts.map((r) => r.model);
   const cost = ledger.reduce((sum, r) => sum + r.costUsd, 0);
+  // A reused answer has a ledger row (naming the run that paid for it) but made no call.
+  const calls = ledger.filter((r) => r.outcome !== 'reused');
+  const reused = [request.metadataReceipt, ...request.sectionReceipts]
+    .filter((r) => r.reusedFromRunId)
+    .map((r) => ({ section_number: r.sectionIndex === null ? null : r.sectionIndex + 1, from_run_id: r.reusedFromRunId!, model: r.model }));
   return {
     model_used: { metadata: request.metadataReceipt.model, sections: mostFrequent(perSection), per_section: perSection },
     total_tokens: { ...tokens, total: tokens.metadata + tokens.sections + tokens.validation },
@@ -36,9 +41,12 @@ export function buildGenerationMetadata(
       metadata: request.metadataReceipt.attempt - 1,
       sections: request.sectionReceipts.map((r) => r.attempt - 1),
     },
-    llm_calls: { total: ledger.length, failed: ledger.filter((r) => r.outcome !== 'ok').length },
+    llm_calls: { total: calls.length, failed: calls.filter((r) => r.outcome !== 'ok').length },
     created_at: now.toISOString(),
     workflow_id: ids.workflowId,
     run_id: ids.runId,
+    repairs: request.repairs ?? [],
+    patience: request.waits ?? [],
+    reused,
   };
 }

@@ -11,6 +11,12 @@ export function quoteUntrusted(value: string | undefined, maxLength = 600): stri
   return JSON.stringify(oneLine.slice(0, maxLength));
 }
 
+/**
+ * Part of the content hash that decides whether a stored draft may be reused: bump it whenever the wording of the
+ * prompts changes, so a course started again after such a change regenerates instead of reusing old answers.
+ */
+export const PROMPT_VERSION = 'prompts-v1';
+
 const SYSTEM_RULES = [
   'You are a senior instructional designer who writes course structures as JSON.',
   'Answer with one JSON object that matches the provided JSON schema exactly: no prose, no markdown fences.',
@@ -115,4 +121,38 @@ export function buildSectionMessages(
     '1-3 practical exercises with a solution outline. Do not state durations: they are set by the platform.',
   ].join('\n');
   return [systemMessage(attempt), { role: 'user', content: user }];
+}
+
+/** Why a section is written again: its answer drifted off the plan, or came back short of the planned lessons. */
+export interface RepairReason {
+  reason: 'quality' | 'lessons';
+  previousModel: string;
+  /** quality: the rejected answer's similarity to the plan; lessons: its lesson count. */
+  before: number;
+  /** quality: the threshold; lessons: the lessons the plan asks for. */
+  required: number;
+}
+
+/**
+ * The section prompt with the strict rules, plus what was wrong with the rejected answer. The plan itself is in
+ * the section prompt (objectives, key topics), so the model sees what the score was measured against.
+ */
+export function buildRepairMessages(
+  input: GenerationJobInput,
+  sectionIndex: number,
+  repair: RepairReason,
+): ChatCompletionMessageParam[] {
+  const [system, user] = buildSectionMessages(input, sectionIndex, 2);
+  const problem =
+    repair.reason === 'quality'
+      ? [
+          `A previous answer (by ${repair.previousModel}) scored ${repair.before.toFixed(3)} for similarity to this section's`,
+          `plan, below the required ${repair.required}: it drifted away from the plan. Write the section again so that`,
+          'every lesson follows the learning objectives and key topics listed above, in their words.',
+        ]
+      : [
+          `A previous answer (by ${repair.previousModel}) had ${repair.before} lessons; the plan asks for exactly`,
+          `${repair.required}. Write the section again with all ${repair.required} lessons.`,
+        ];
+  return [system, { role: 'user', content: `${user.content as string}\n\n## Why this section is written again\n${problem.join(' ')}` }];
 }

@@ -15,7 +15,7 @@ import {
 } from '../workflows/schemas';
 import { ErrorType, type GenerationMetadata, type GenerationReceipt, type RegenerationResult } from '../workflows/types';
 import { assembleSection, courseHours } from './assemble';
-import { storeSectionDraft } from './generate';
+import { ladderAfter, storeSectionDraft } from './generate';
 import { withHeartbeats } from './heartbeat';
 import { mostFrequent } from './generation-metadata';
 import { callStructured, type LlmDeps } from './llm';
@@ -31,11 +31,7 @@ export interface RegenerateDeps extends LlmDeps {
   sanitizer: ReturnType<typeof createTextSanitizer>;
 }
 
-/** The ladder rotated to start after `current`: regenerating asks a different model first. */
-export function ladderAfter(ladder: string[], current: string | undefined): string[] {
-  const index = current ? ladder.indexOf(current) : -1;
-  return index < 0 ? ladder : [...ladder.slice(index + 1), ...ladder.slice(0, index + 1)];
-}
+export { ladderAfter };
 
 interface RegenerationRecord {
   key: string;

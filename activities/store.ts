@@ -39,6 +39,20 @@ export interface ArtifactKey {
   sectionIndex?: number;
 }
 
+/** A validated answer kept for reuse (llm_drafts). */
+export interface DraftEntry {
+  runId: string;
+  activityId: string;
+  workflowId: string;
+  courseId: string;
+  kind: 'metadata' | 'section';
+  sectionIndex: number | null;
+  inputHash: string;
+  model: string;
+  attempt: number;
+  payload: unknown;
+}
+
 export interface CourseRow {
   course_id: string;
   course_title: string;
@@ -127,6 +141,65 @@ export class CourseStore {
         entry.attempt, entry.model, entry.promptTokens, entry.completionTokens, entry.costUsd, entry.costSource,
         entry.latencyMs, entry.outcome, entry.errorMessage,
       ],
+    );
+  }
+
+  /** Idempotent per (run, activity): a retried save of the same answer changes nothing. */
+  async saveDraft(draft: DraftEntry): Promise<void> {
+    await this.query(
+      `INSERT INTO llm_drafts (run_id, activity_id, workflow_id, course_id, kind, section_index, input_hash, model, attempt, payload)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+       ON CONFLICT (run_id, activity_id) DO NOTHING`,
+      [
+        draft.runId, draft.activityId, draft.workflowId, draft.courseId, draft.kind, draft.sectionIndex ?? -1,
+        draft.inputHash, draft.model, draft.attempt, draft.payload,
+      ],
+    );
+  }
+
+  /** The answer an earlier attempt of this very activity stored (the worker died before reporting it), if any. */
+  async draftOfActivity(runId: string, activityId: string): Promise<DraftEntry | null> {
+    const result = await this.query('SELECT * FROM llm_drafts WHERE run_id = $1 AND activity_id = $2', [runId, activityId]);
+    return result.rows[0] ? draftFromRow(result.rows[0]) : null;
+  }
+
+  /** The newest unrejected draft of another run of the course produced from the same inputs, if any. */
+  async reusableDraft(key: {
+    courseId: string;
+    kind: 'metadata' | 'section';
+    sectionIndex: number | null;
+    inputHash: string;
+    excludeRunId: string;
+  }): Promise<DraftEntry | null> {
+    const result = await this.query(
+      `SELECT * FROM llm_drafts
+       WHERE course_id = $1 AND kind = $2 AND section_index = $3 AND input_hash = $4 AND run_id <> $5 AND NOT rejected
+       ORDER BY created_at DESC LIMIT 1`,
+      [key.courseId, key.kind, key.sectionIndex ?? -1, key.inputHash, key.excludeRunId],
+    );
+    return result.rows[0] ? draftFromRow(result.rows[0]) : null;
+  }
+
+  /** Marks every draft of one section's inputs as rejected (about to be repaired): no later run reuses them. */
+  async rejectDrafts(courseId: string, sectionIndex: number, inputHash: string): Promise<void> {
+    await this.query(
+      `UPDATE llm_drafts SET rejected = true
+       WHERE course_id = $1 AND kind = 'section' AND section_index = $2 AND input_hash = $3 AND NOT rejected`,
+      [courseId, sectionIndex, inputHash],
+    );
+  }
+
+  /** The ledger row of an answer taken from an earlier run: no tokens, no cost, the paying run named. */
+  async recordReusedAnswer(
+    entry: Pick<LedgerEntry, 'courseId' | 'workflowId' | 'runId' | 'activityId' | 'phase' | 'sectionIndex' | 'attempt' | 'model'>,
+    fromRunId: string,
+  ): Promise<void> {
+    await this.query(
+      `INSERT INTO llm_calls (course_id, workflow_id, run_id, activity_id, phase, section_index, attempt, model,
+         latency_ms, outcome, reused_from_run_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, 'reused', $9)
+       ON CONFLICT (run_id, activity_id, attempt) DO NOTHING`,
+      [entry.courseId, entry.workflowId, entry.runId, entry.activityId, entry.phase, entry.sectionIndex, entry.attempt, entry.model, fromRunId],
     );
   }
 
@@ -283,6 +356,21 @@ export class CourseStore {
       client.release(lost);
     }
   }
+}
+
+function draftFromRow(r: Record<string, unknown>): DraftEntry {
+  return {
+    runId: r.run_id as string,
+    activityId: r.activity_id as string,
+    workflowId: r.workflow_id as string,
+    courseId: r.course_id as string,
+    kind: r.kind as 'metadata' | 'section',
+    sectionIndex: (r.section_index as number) < 0 ? null : (r.section_index as number),
+    inputHash: r.input_hash as string,
+    model: r.model as string,
+    attempt: r.attempt as number,
+    payload: r.payload,
+  };
 }
 
 function asDatabaseFailure(error: unknown): unknown {

@@ -12,7 +12,8 @@ program
   .requiredOption('--input <file>', 'GenerationJobInput JSON file')
   .option('--json', 'print one JSON object { course_structure, generation_metadata, workflow_id, run_id }')
   .option('--rerun', 'start a new run even if this course already completed (replaces the course row)')
-  .action(async (options: { input: string; json?: boolean; rerun?: boolean }) => {
+  .option('--fresh', "regenerate every section instead of reusing an earlier failed run's drafts")
+  .action(async (options: { input: string; json?: boolean; rerun?: boolean; fresh?: boolean }) => {
     process.exitCode = await generateCommand(options);
   });
 

@@ -15,6 +15,7 @@ export interface GenerateOptions {
   input: string;
   json?: boolean;
   rerun?: boolean;
+  fresh?: boolean;
   overrides?: Partial<GenerationSettings>;
   config?: ClientConfig;
   stdout?: NodeJS.WritableStream;
@@ -40,6 +41,7 @@ export async function generateCommand(options: GenerateOptions): Promise<number>
     const { handle, started } = await startCourseGeneration(client, input, {
       taskQueue: config.taskQueue,
       rerun: options.rerun,
+      fresh: options.fresh,
       overrides: options.overrides,
     });
     stderr.write(`${started ? 'Started' : 'Attached to'} ${handle.workflowId}\n  ${workflowUiLink(config, handle.workflowId)}\n`);

@@ -10,6 +10,8 @@ export interface StartOptions {
   /** Start a new run even when a completed run exists; the commit replaces the course row in one transaction. */
   rerun?: boolean;
   overrides?: Partial<GenerationSettings>;
+  /** Regenerate every section even where an earlier failed or cancelled run stored a draft for the same inputs. */
+  fresh?: boolean;
 }
 
 export interface StartedRun {
@@ -33,7 +35,8 @@ export async function startCourseGeneration(
     const handle = await client.workflow.start<typeof courseGenerationWorkflow>(WORKFLOW_TYPE, {
       workflowId,
       taskQueue: options.taskQueue,
-      args: [input, options.overrides ?? {}],
+      // A re-run of a completed course asks for new content: it never reuses drafts either.
+      args: [input, options.overrides ?? {}, { fresh: (options.fresh ?? false) || (options.rerun ?? false) }],
       workflowIdReusePolicy: options.rerun ? 'ALLOW_DUPLICATE' : 'ALLOW_DUPLICATE_FAILED_ONLY',
       // Two clients racing for the same course join one run instead of failing or duplicating it.
       workflowIdConflictPolicy: 'USE_EXISTING',

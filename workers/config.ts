@@ -51,8 +51,31 @@ const EnvSchema = z.object({
   QUALITY_THRESHOLD: z.coerce.number().min(0).max(1).default(0.75),
   MIN_LESSONS: z.coerce.number().int().min(1).default(10),
   MAX_COST_USD_PER_COURSE: z.coerce.number().positive().optional(),
+  // One repair round turns a course with one drifted section into a completed course for the price of that
+  // section; 0 fails at once as before.
+  QUALITY_REPAIR_ROUNDS: z.coerce.number().int().min(0).max(5).default(1),
+  // Provider outages and 429 bursts observed in production last minutes, rarely an hour: three rounds spread over
+  // 21 minutes outlast most of them while a run that cannot finish still fails the same working hour.
+  SECTION_PATIENCE: z.string().default('1m,5m,15m').transform(parsePatience).pipe(z.array(z.number().int().positive()).max(20)),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).default(200),
 });
+
+/** "1m,5m,15m" → milliseconds per round; "off" (or empty) → no waiting. Units: ms, s, m, h. */
+export function parsePatience(value: string, context: z.RefinementCtx): number[] {
+  const text = value.trim().toLowerCase();
+  if (text === 'off' || text === '') return [];
+  const waits: number[] = [];
+  for (const part of text.split(',').map((p) => p.trim())) {
+    const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/.exec(part);
+    if (!match) {
+      context.addIssue({ code: 'custom', message: `"${part}" is not a wait such as 30s, 5m or 1h (or "off")` });
+      return z.NEVER;
+    }
+    const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[match[2] as 'ms' | 's' | 'm' | 'h'];
+    waits.push(Math.round(Number(match[1]) * unit));
+  }
+  return waits;
+}
 
 /** Every environment variable the worker reads (the compose file is checked against it). */
 export const CONFIG_KEYS = Object.keys(EnvSchema.shape);
@@ -121,6 +144,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
       metadataActivityTimeoutMs: e.LLM_METADATA_TIMEOUT_MS + ACTIVITY_MARGIN_MS,
       sectionActivityTimeoutMs: e.LLM_SECTION_TIMEOUT_MS + ACTIVITY_MARGIN_MS,
       heartbeatTimeoutMs: e.HEARTBEAT_TIMEOUT_MS,
+      qualityRepairRounds: e.QUALITY_REPAIR_ROUNDS,
+      sectionPatienceMs: e.SECTION_PATIENCE,
     },
     maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
   };

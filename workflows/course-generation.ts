@@ -1,6 +1,7 @@
-// The phase sequence of one course generation. It reads like the design: validate → metadata → sections (fan-out)
-// → quality → minimum lessons → sanitise → commit. Large LLM outputs never pass through here: activities store
-// them in PostgreSQL and return receipts, so history stays small whatever the course size.
+// The phase sequence of one course generation. It reads like the design: validate → metadata → sections (fan-out,
+// each section patient through provider outages) → quality (off-plan sections repaired) → minimum lessons (short
+// sections repaired) → sanitise → commit. Large LLM outputs never pass through here: activities store them in
+// PostgreSQL and return receipts, so history stays small whatever the course size.
 import {
   ActivityFailure,
   allHandlersFinished,
@@ -9,6 +10,7 @@ import {
   CancellationScope,
   isCancellation,
   log,
+  patched,
   TimeoutFailure,
   proxyActivities,
   proxyLocalActivities,
@@ -17,11 +19,14 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { applicationFailureOf, failureSummary } from './failures';
 import { runInGroups, runInWindow } from './fanout';
 import { getProgressQuery } from './messages';
-import { databaseOptions, llmMetadataOptions, llmSectionOptions, localOptions, qualityOptions } from './options';
+import { databaseOptions, llmMetadataOptions, llmSectionOptions, localOptions } from './options';
+import { SectionPatience } from './patience';
 import { ProgressTracker } from './progress';
 import { handleRegenerations } from './regenerate';
+import { ensureMinimumLessons, validateQualityWithRepairs, type RepairContext } from './repair';
 import { describeZodError, GenerationJobInputSchema, type GenerationJobInput } from './schemas';
 import { CourseIdKey } from './search-attributes';
 import {
@@ -30,16 +35,25 @@ import {
   type GenerationResult,
   type GenerationSettings,
   type Phase,
-  type QualityResult,
+  type RepairRecord,
+  type RunOptions,
 } from './types';
 
 const local = proxyLocalActivities<Activities>(localOptions);
 
 type SectionOutcome = { index: number; receipt?: GenerationReceipt; error?: string };
 
+/**
+ * Repair rounds and patience change the commands a run records, so they are versioned: a run that started before
+ * them replays without them (and its recorded settings lack them, which reads as 0 rounds and no patience).
+ */
+const QUALITY_REPAIR_PATCH = 'quality-repair-rounds';
+const SECTION_PATIENCE_PATCH = 'section-patience';
+
 export async function courseGenerationWorkflow(
   rawInput: unknown,
   overrides: Partial<GenerationSettings> = {},
+  runOptions: RunOptions = {},
 ): Promise<GenerationResult> {
   // The query answers from the first task on, even for a run whose input is rejected.
   const progress = new ProgressTracker();
@@ -48,6 +62,19 @@ export async function courseGenerationWorkflow(
   const plans = input.analysis_result.recommended_structure.sections_breakdown;
   progress.setSections(plans.map((p) => p.area));
   let settings: GenerationSettings | undefined;
+  const budgetGuard = async () => {
+    if (!settings || settings.maxCostUsd === null) return;
+    const spent = await local.spentCostActivity();
+    if (spent >= settings.maxCostUsd) {
+      throw ApplicationFailure.nonRetryable(
+        `Spent $${spent.toFixed(4)} of the $${settings.maxCostUsd} budget before starting more sections`,
+        ErrorType.BUDGET_EXCEEDED,
+      );
+    }
+  };
+  const patienceWaits: number[] = [];
+  const patience = new SectionPatience(patienceWaits, progress, budgetGuard);
+  patience.registerUpdates();
   // Regeneration requests sent while the run is open are applied once the course is committed.
   handleRegenerations({
     courseId: input.course_id,
@@ -70,35 +97,35 @@ export async function courseGenerationWorkflow(
 
   try {
     settings = { ...(await local.loadSettingsActivity()), ...overrides };
+    const repairRounds = patched(QUALITY_REPAIR_PATCH) ? (settings.qualityRepairRounds ?? 0) : 0;
+    if (patched(SECTION_PATIENCE_PATCH)) patienceWaits.push(...(settings.sectionPatienceMs ?? []));
     const db = proxyActivities<Activities>(databaseOptions(settings));
-    const quality = proxyActivities<Activities>(qualityOptions(settings));
     const llmMetadata = proxyActivities<Activities>({
       ...llmMetadataOptions(settings),
       summary: `Metadata: ${input.frontend_parameters.course_title}`,
     });
 
     enter('generate_metadata');
-    const metadataReceipt = await llmMetadata.generateMetadataActivity(input);
+    const metadataReceipt = await llmMetadata.generateMetadataActivity(input, { fresh: runOptions.fresh ?? false });
     progress.addSpend(metadataReceipt);
     progress.finishPhase('metadata');
 
     enter('generate_sections');
-    const { receipts: sectionReceipts, batchCount } = await generateSections(input, settings!, progress);
+    const { receipts: sectionReceipts, batchCount } = await generateSections(input, settings!, progress, {
+      patience,
+      budgetGuard,
+      fresh: runOptions.fresh ?? false,
+    });
     progress.finishPhase('sections');
 
+    const repairs: RepairRecord[] = [];
+    const repair: RepairContext = { input, settings, progress, receipts: sectionReceipts, rounds: repairRounds, beforeRound: budgetGuard };
     enter('validate_quality');
-    const qualityScores = await quality.validateQualityActivity(input);
-    progress.addSpend({ tokens: qualityScores.tokens, costUsd: qualityScores.costUsd });
-    assertQuality(qualityScores, settings.qualityThreshold, plans);
+    let qualityScores = await validateQualityWithRepairs(repair, repairs);
 
     enter('validate_lessons');
+    qualityScores = await ensureMinimumLessons(repair, repairs, qualityScores);
     const lessonCount = sectionReceipts.reduce((sum, r) => sum + r.lessonCount, 0);
-    if (lessonCount < settings.minLessons) {
-      throw ApplicationFailure.nonRetryable(
-        `The course has ${lessonCount} lessons; at least ${settings.minLessons} are required (FR-015)`,
-        ErrorType.MINIMUM_LESSONS_NOT_MET,
-      );
-    }
     progress.finishPhase('validation');
 
     enter('sanitize');
@@ -114,6 +141,8 @@ export async function courseGenerationWorkflow(
       durations: { metadata: 0, sections: 0, validation: 0, ...durations },
       metadataReceipt,
       sectionReceipts,
+      ...(repairs.length ? { repairs } : {}),
+      ...(patience.records.length ? { waits: patience.records } : {}),
     });
     enter('completed');
     await condition(allHandlersFinished);
@@ -148,6 +177,7 @@ async function generateSections(
   input: GenerationJobInput,
   settings: GenerationSettings,
   progress: ProgressTracker,
+  options: { patience: SectionPatience; budgetGuard: () => Promise<void>; fresh: boolean },
 ): Promise<{ receipts: GenerationReceipt[]; batchCount: number }> {
   const plans = input.analysis_result.recommended_structure.sections_breakdown;
   const indexes = plans.map((_, index) => index);
@@ -160,7 +190,15 @@ async function generateSections(
       summary: `Section ${index + 1}/${plans.length}: ${plans[index].area}`,
     });
     try {
-      const receipt = await llm.generateSectionActivity({ input, sectionIndex: index });
+      // The request keeps its old shape unless something is asked of it: recorded inputs stay what they were.
+      const receipt = await options.patience.generate(index, (model) =>
+        llm.generateSectionActivity({
+          input,
+          sectionIndex: index,
+          ...(options.fresh ? { fresh: true } : {}),
+          ...(model ? { model } : {}),
+        }),
+      );
       progress.sectionDone(receipt);
       return { index, receipt };
     } catch (error) {
@@ -174,22 +212,11 @@ async function generateSections(
     }
   };
 
-  const budgetGuard = async () => {
-    if (settings.maxCostUsd === null) return;
-    const spent = await local.spentCostActivity();
-    if (spent >= settings.maxCostUsd) {
-      throw ApplicationFailure.nonRetryable(
-        `Spent $${spent.toFixed(4)} of the $${settings.maxCostUsd} budget before starting more sections`,
-        ErrorType.BUDGET_EXCEEDED,
-      );
-    }
-  };
-
   const fanout = settings.fanoutMode === 'window' ? runInWindow : runInGroups;
   const outcomes = await fanout(indexes, runSection, {
     concurrency: settings.sectionConcurrency,
     delayBetweenGroupsMs: settings.sectionGroupDelayMs,
-    beforeStart: budgetGuard,
+    beforeStart: options.budgetGuard,
     // Stop before the next group once a section failed for good: the run will fail, do not spend more.
     shouldContinue: () => failures.length === 0,
   });
@@ -205,43 +232,6 @@ async function generateSections(
   const batchCount =
     settings.fanoutMode === 'window' ? 1 : Math.ceil(plans.length / Math.max(1, settings.sectionConcurrency));
   return { receipts: outcomes.map((o) => o.receipt!), batchCount };
-}
-
-/**
- * The overall score and every section's score must reach the threshold: averaged alone, one off-topic section in
- * a course of eight would pass unnoticed.
- */
-function assertQuality(scores: QualityResult, threshold: number, plans: { area: string }[]): void {
-  const below = scores.sections_similarity.filter((score) => score < threshold).length;
-  if (scores.overall >= threshold && below === 0) return;
-  throw ApplicationFailure.nonRetryable(
-    `Quality below the threshold ${threshold} (${scores.backend}): overall ${scores.overall.toFixed(3)}, ` +
-      `${below} section(s) below; weakest sections: ${weakestSections(scores.sections_similarity, plans)}`,
-    ErrorType.QUALITY_THRESHOLD_NOT_MET,
-    { scores },
-  );
-}
-
-function weakestSections(scores: number[], plans: { area: string }[]): string {
-  return scores
-    .map((score, index) => ({ score, index }))
-    .sort((a, b) => a.score - b.score)
-    .slice(0, 3)
-    .map(({ score, index }) => `${index + 1} "${plans[index].area}" ${score.toFixed(3)}`)
-    .join(', ');
-}
-
-/** "TYPE: message" of the innermost application failure, which is what an operator needs to read. */
-function failureSummary(error: unknown): string {
-  const failure = applicationFailureOf(error);
-  if (failure) return `${failure.type ?? 'Error'}: ${failure.message}`;
-  return error instanceof Error ? error.message : String(error);
-}
-
-function applicationFailureOf(error: unknown): ApplicationFailure | undefined {
-  if (error instanceof ApplicationFailure) return error;
-  if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure) return error.cause;
-  return undefined;
 }
 
 /**

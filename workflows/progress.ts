@@ -2,7 +2,7 @@
 // attributes the run list can be filtered by. Deterministic: only workflow time and workflow APIs.
 import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import { CourseCostUsdKey, CoursePhaseKey } from './search-attributes';
-import type { GenerationProgress, GenerationReceipt, Phase, PhaseDurations } from './types';
+import { WAITING_PHASE, type GenerationProgress, type GenerationReceipt, type Phase, type PhaseDurations, type RepairRecord } from './types';
 
 export class ProgressTracker {
   readonly state: GenerationProgress;
@@ -16,6 +16,7 @@ export class ProgressTracker {
       sectionsDone: 0,
       sectionsRunning: 0,
       sectionsFailed: 0,
+      sectionsWaiting: 0,
       sections: [],
       tokens: 0,
       costUsd: 0,
@@ -48,19 +49,58 @@ export class ProgressTracker {
   }
 
   sectionStarted(index: number): void {
-    this.state.sections[index].status = 'running';
+    const section = this.state.sections[index];
+    const wasWaiting = section.status === 'waiting';
+    section.status = 'running';
+    delete section.nextTryAt;
+    delete section.roundsLeft;
+    delete section.roundsTotal;
+    if (wasWaiting) this.leaveWaitingIfNoneWaits();
     this.recount();
   }
 
   sectionDone(receipt: GenerationReceipt): void {
     const section = this.state.sections[receipt.sectionIndex ?? 0];
     Object.assign(section, { status: 'done', model: receipt.model, attempt: receipt.attempt, title: receipt.title });
+    delete section.error;
+    if (receipt.reusedFromRunId) section.reusedFromRunId = receipt.reusedFromRunId;
+    else delete section.reusedFromRunId;
     this.addSpend(receipt);
   }
 
   sectionFailed(index: number, error: string): void {
-    Object.assign(this.state.sections[index], { status: 'failed', error });
+    const section = this.state.sections[index];
+    const wasWaiting = section.status === 'waiting';
+    Object.assign(section, { status: 'failed', error });
+    if (wasWaiting) this.leaveWaitingIfNoneWaits();
     this.recount();
+  }
+
+  /**
+   * A section whose ladder failed waits for its provider: the run says so in the query, the current details and
+   * the CoursePhase search attribute (one upsert per wait, so history grows per round, never per poll).
+   */
+  sectionWaiting(index: number, wait: { nextTryAt: number; roundsLeft: number; roundsTotal: number; cause: string }): void {
+    Object.assign(this.state.sections[index], {
+      status: 'waiting',
+      nextTryAt: new Date(wait.nextTryAt).toISOString(),
+      roundsLeft: wait.roundsLeft,
+      roundsTotal: wait.roundsTotal,
+      error: wait.cause,
+    });
+    upsertSearchAttributes([{ key: CoursePhaseKey, value: WAITING_PHASE }]);
+    this.recount();
+  }
+
+  repaired(record: RepairRecord): void {
+    this.state.repairs = [...(this.state.repairs ?? []).filter((r) => !(r.section_number === record.section_number && r.round === record.round && r.reason === record.reason)), record];
+    this.publish();
+  }
+
+  private leaveWaitingIfNoneWaits(): void {
+    if (!this.state.sections.some((s) => s.status === 'waiting')) {
+      upsertSearchAttributes([{ key: CoursePhaseKey, value: this.state.phase }]);
+    }
   }
 
   addSpend(receipt: Pick<GenerationReceipt, 'tokens' | 'costUsd'>): void {
@@ -80,6 +120,7 @@ export class ProgressTracker {
     this.state.sectionsDone = count('done');
     this.state.sectionsRunning = count('running');
     this.state.sectionsFailed = count('failed');
+    this.state.sectionsWaiting = count('waiting');
     this.publish();
   }
 
@@ -91,6 +132,16 @@ export class ProgressTracker {
       `**Sections:** ${s.sectionsDone}/${s.sectionsTotal} done, ${s.sectionsRunning} running, ${s.sectionsFailed} failed`,
       `**Spend so far:** ${s.tokens} tokens, $${s.costUsd.toFixed(4)}`,
     ];
+    for (const section of s.sections.filter((x) => x.status === 'waiting')) {
+      lines.push(
+        `**Section ${section.index + 1} waiting for the provider**, next try ${section.nextTryAt?.slice(11, 19)} UTC, ` +
+          `${section.roundsLeft} of ${section.roundsTotal} rounds left — ${section.error ?? ''}`,
+      );
+    }
+    for (const r of s.repairs ?? []) {
+      const change = r.reason === 'quality' ? `score ${r.before} → ${r.after ?? '…'}` : `lessons ${r.before} → ${r.after ?? '…'}`;
+      lines.push(`**Repair** of section ${r.section_number} (${r.reason}, round ${r.round}): ${r.model_before} → ${r.model}, ${change}`);
+    }
     if (s.error) lines.push(`**Error:** ${s.error.type} — ${s.error.message}`);
     setCurrentDetails(lines.join('\n\n'));
   }

@@ -15,7 +15,7 @@ import { courseIdOf } from './shared';
 /** A query waits for a worker; without one the server would hold it until the RPC deadline. */
 const QUERY_TIMEOUT_MS = 5_000;
 
-export type SectionState = 'pending' | 'running' | 'done' | 'failed' | 'cancelled';
+export type SectionState = 'pending' | 'running' | 'waiting' | 'done' | 'failed' | 'cancelled';
 
 export interface SectionReport {
   number: number;
@@ -24,6 +24,12 @@ export interface SectionReport {
   model?: string;
   attempt?: number;
   error?: string;
+  /** Waiting for its provider (SECTION_PATIENCE): when the next round starts and how many remain after it. */
+  next_try_at?: string;
+  rounds_left?: number;
+  rounds_total?: number;
+  /** Taken from an earlier run's draft instead of generated again. */
+  reused_from_run_id?: string;
 }
 
 export interface RunReport {
@@ -36,7 +42,7 @@ export interface RunReport {
   source: 'live-query' | 'records';
   started_at: string;
   closed_at: string | null;
-  sections: { total: number | null; done: number; running: number; failed: number; list: SectionReport[] };
+  sections: { total: number | null; done: number; running: number; failed: number; waiting?: number; list: SectionReport[] };
   tokens: number | null;
   cost_usd: number | null;
   error: { type: string; message: string } | null;
@@ -104,6 +110,8 @@ function fromProgress(report: RunReport, progress: GenerationProgress): RunRepor
     ...(s.model ? { model: s.model } : {}),
     ...(s.attempt ? { attempt: s.attempt } : {}),
     ...(s.error ? { error: s.error } : {}),
+    ...(s.nextTryAt ? { next_try_at: s.nextTryAt, rounds_left: s.roundsLeft, rounds_total: s.roundsTotal } : {}),
+    ...(s.reusedFromRunId ? { reused_from_run_id: s.reusedFromRunId } : {}),
   }));
   return {
     ...report,
@@ -114,6 +122,7 @@ function fromProgress(report: RunReport, progress: GenerationProgress): RunRepor
       done: progress.sectionsDone,
       running: progress.sectionsRunning,
       failed: progress.sectionsFailed,
+      waiting: progress.sectionsWaiting ?? 0,
       list,
     },
     tokens: progress.tokens,
@@ -173,7 +182,8 @@ export function sectionsFromLedger(ledger: LedgerRow[], titles: string[] | null)
     const call = latest.get(index);
     const base = { number: index + 1, title: titles?.[index] ?? null };
     if (!call) return { ...base, status: 'pending' as const };
-    const status: SectionState = call.outcome === 'ok' ? 'done' : call.outcome === 'CANCELLED' ? 'cancelled' : 'failed';
+    const status: SectionState =
+      call.outcome === 'ok' || call.outcome === 'reused' ? 'done' : call.outcome === 'CANCELLED' ? 'cancelled' : 'failed';
     const error = status === 'failed' ? `${call.outcome}: ${call.errorMessage ?? ''}` : undefined;
     return { ...base, status, model: call.model, attempt: call.attempt, ...(error ? { error } : {}) };
   });

@@ -38,11 +38,16 @@ export function formatRunReport(r: RunReport): string {
     lines.push(`Course    ${row.title} — row: ${row.generation_status}${row.same_run ? '' : ' (written by another run)'}`);
   }
   const cancelled = s.list.filter((section) => section.status === 'cancelled').length;
-  lines.push(`Sections  ${s.done}/${s.total ?? '?'} done, ${s.running} running, ${s.failed} failed${cancelled ? `, ${cancelled} cancelled` : ''}`);
+  const waiting = s.waiting ? `, ${s.waiting} waiting for the provider` : '';
+  lines.push(`Sections  ${s.done}/${s.total ?? '?'} done, ${s.running} running, ${s.failed} failed${waiting}${cancelled ? `, ${cancelled} cancelled` : ''}`);
   for (const section of s.list) {
     const model = section.model ? `${section.model} attempt ${section.attempt}` : '';
     const title = (section.title ?? '').slice(0, 48).padEnd(48);
     lines.push(`  ${String(section.number).padStart(2)}. ${title} ${section.status.padEnd(9)} ${model}`.trimEnd());
+    if (section.next_try_at) {
+      lines.push(`      waiting for the provider, next try ${section.next_try_at}, ${section.rounds_left} of ${section.rounds_total} rounds left`);
+    }
+    if (section.reused_from_run_id) lines.push(`      reused from run ${section.reused_from_run_id}`);
     if (section.error) lines.push(`      ${section.error}`);
   }
   lines.push(`Spend     ${r.tokens ?? '-'} tokens, ${usd(r.cost_usd)}`);

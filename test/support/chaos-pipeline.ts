@@ -28,6 +28,7 @@ export interface ChaosPipeline {
 
 export interface GenerateRunOptions {
   rerun?: boolean;
+  fresh?: boolean;
   overrides?: Partial<GenerationSettings>;
 }
 
@@ -67,6 +68,7 @@ export async function runGenerate(clientConfig: ClientConfig, input: unknown, op
       input: file,
       json: true,
       rerun: options.rerun,
+      fresh: options.fresh,
       overrides: options.overrides,
       config: clientConfig,
       stdout: out.stream,

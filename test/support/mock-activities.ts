@@ -92,6 +92,10 @@ export function mockActivities(overrides: Partial<Activities> = {}, options: { e
         run_id: info.runId,
       };
     },
+    async repairSectionActivity({ sectionIndex }) {
+      log.calls.push(`repair:${sectionIndex}`);
+      return receipt(sectionIndex, 6);
+    },
     async regenerateSectionActivity({ sectionIndex }) {
       log.calls.push(`regenerate:${sectionIndex}`);
       return receipt(sectionIndex, 6);

@@ -1,0 +1,118 @@
+// Durable patience: a section whose whole ladder failed for a reason the provider may get over (an outage, a
+// burst of 429s) waits on a durable timer and runs its ladder again, SECTION_PATIENCE rounds with growing waits,
+// while its siblings' results stay stored. A wait is one timer and one condition: history grows per round and per
+// operator Update, never per poll, however long the run waits. Operators act on waiting sections with Updates:
+// retrySectionsNow, useModel, giveUp.
+import { condition, setHandler } from '@temporalio/workflow';
+import { failureSummary, isTransientFailure } from './failures';
+import { giveUpUpdate, retrySectionsNowUpdate, useModelUpdate } from './messages';
+import type { ProgressTracker } from './progress';
+import type { GenerationReceipt, PatienceRecord, WaitingSectionsResult } from './types';
+
+type WakeReason = 'retry_now' | 'use_model' | 'give_up';
+
+export class SectionPatience {
+  readonly records: PatienceRecord[] = [];
+  private readonly waiting = new Set<number>();
+  private readonly models = new Map<number, string>();
+  private wakes = 0;
+  private lastWake: WakeReason = 'retry_now';
+  private gaveUp = false;
+
+  /**
+   * @param waitsMs one wait per round ([] fails at once)
+   * @param beforeRound the budget guard: every round is spending
+   */
+  constructor(
+    private readonly waitsMs: number[],
+    private readonly progress: ProgressTracker,
+    private readonly beforeRound: () => Promise<void>,
+  ) {}
+
+  /** Registered on every run, so an Update sent to a run without waiting sections gets a clear rejection. */
+  registerUpdates(): void {
+    const waitingNumbers = (): number[] => [...this.waiting].sort((a, b) => a - b).map((i) => i + 1);
+    const requireWaiting = () => {
+      if (this.waiting.size === 0) throw new Error('No section of this run is waiting for its provider');
+    };
+    const wake = (reason: WakeReason): WaitingSectionsResult => {
+      const sections = waitingNumbers();
+      this.lastWake = reason;
+      this.wakes++;
+      return { sections };
+    };
+    setHandler(retrySectionsNowUpdate, () => wake('retry_now'), { validator: requireWaiting });
+    setHandler(
+      useModelUpdate,
+      (request) => {
+        for (const index of this.waiting) this.models.set(index, request.model.trim());
+        return wake('use_model');
+      },
+      {
+        validator: (request) => {
+          if (typeof request?.model !== 'string' || !request.model.trim()) throw new Error('model must be a non-empty model name');
+          requireWaiting();
+        },
+      },
+    );
+    setHandler(
+      giveUpUpdate,
+      () => {
+        this.gaveUp = true;
+        return wake('give_up');
+      },
+      { validator: requireWaiting },
+    );
+  }
+
+  /**
+   * Runs `generate` (one activity: the section's whole ladder) and, while it fails for a transient reason, waits
+   * and runs it again, at most one round per configured wait. Throws the last failure when patience runs out, the
+   * cause cannot pass with time, or an operator gives up.
+   */
+  async generate(index: number, generate: (model?: string) => Promise<GenerationReceipt>): Promise<GenerationReceipt> {
+    let lastWait: PatienceRecord | undefined;
+    for (let round = 0; ; round++) {
+      let failure: unknown;
+      try {
+        const receipt = await generate(this.models.get(index));
+        if (lastWait) lastWait.outcome = 'generated';
+        return receipt;
+      } catch (error) {
+        failure = error;
+      }
+      if (this.gaveUp || round >= this.waitsMs.length || !isTransientFailure(failure)) throw failure;
+      lastWait = await this.wait(index, round, failureSummary(failure));
+      if (lastWait.ended_by === 'give_up') throw failure;
+      await this.beforeRound();
+      this.progress.sectionStarted(index);
+    }
+  }
+
+  /** One durable timer, cut short by an operator's Update. The record's outcome is 'failed' until a round succeeds. */
+  private async wait(index: number, round: number, cause: string): Promise<PatienceRecord> {
+    const waitMs = this.waitsMs[round];
+    const started = Date.now();
+    const seen = this.wakes;
+    this.waiting.add(index);
+    this.progress.sectionWaiting(index, {
+      nextTryAt: started + waitMs,
+      roundsLeft: this.waitsMs.length - round - 1,
+      roundsTotal: this.waitsMs.length,
+      cause,
+    });
+    const woken = await condition(() => this.gaveUp || this.wakes !== seen, waitMs);
+    this.waiting.delete(index);
+    const endedBy = this.gaveUp ? 'give_up' : woken ? this.lastWake : 'timer';
+    const record: PatienceRecord = {
+      section_number: index + 1,
+      round: round + 1,
+      waited_ms: Date.now() - started,
+      cause,
+      ended_by: endedBy,
+      outcome: endedBy === 'give_up' ? 'gave_up' : 'failed',
+    };
+    this.records.push(record);
+    return record;
+  }
+}
