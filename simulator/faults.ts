@@ -21,7 +21,28 @@ const CONTENT_FAULTS: ReadonlySet<FaultKind> = new Set([
   'trailing_comma',
   'placeholder',
   'xss',
+  'off_topic',
 ]);
+
+/**
+ * What an `off_topic` answer is written about instead of the prompt's plan: a schema-valid, well-formed answer
+ * about another subject, the drift quality validation exists to catch. Same labelled lines as a real prompt, so the
+ * content generator reads it like one; the lesson count of the real prompt is kept.
+ */
+export const OFF_TOPIC_PROMPT = [
+  'Title: "Sourdough Bread Baking at Home"',
+  'Topic: home sourdough bread baking',
+  'Key concepts: starter feeding; autolyse; hydration; bulk fermentation; oven spring',
+  'Working title: Sourdough Bread Baking at Home',
+  'Learning objectives:',
+  '- Maintain a healthy sourdough starter',
+  '- Shape and score a country loaf',
+  'Key topics:',
+  '- starter feeding schedule',
+  '- autolyse and hydration',
+  '- bulk fermentation',
+  '- oven spring and scoring',
+].join('\n');
 
 /** Payloads of an `xss` rule that names none: one per family (tag, event handler, scheme, entity-encoded). */
 export const DEFAULT_XSS_PAYLOADS: readonly string[] = [

@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { METADATA_SCHEMA_NAME, SECTION_SCHEMA_NAME } from '../workflows/schemas';
 import { createCourseContent, plainAnswer } from './content';
 import { lexicalEmbedding, toBase64Float32 } from './embedding';
-import { corruptAnswer, isContentFault, type FaultPlan } from './faults';
+import { corruptAnswer, isContentFault, OFF_TOPIC_PROMPT, type FaultPlan } from './faults';
 import { HttpError, sendError, sendJson, tokensFor, waitUnlessClosed } from './http-util';
 import { baseLatencyMs, jittered } from './options';
 import { messageText, parsePrompt, promptText, type ChatMessage } from './prompt';
@@ -61,7 +61,10 @@ export async function handleChat(state: SimulatorState, req: IncomingMessage, re
   const contentRng = createRng(
     state.options.jitter > 0 ? hashString(`${state.options.seed}:${ctx.occurrence}:content`, ctx.promptHash) : ctx.promptHash,
   );
-  const vocabulary = buildVocabulary(facts, prompt);
+  const offTopic = fault?.kind === 'off_topic';
+  const vocabulary = offTopic
+    ? buildVocabulary({ ...parsePrompt(OFF_TOPIC_PROMPT), lessonCount: facts.lessonCount }, OFF_TOPIC_PROMPT)
+    : buildVocabulary(facts, prompt);
   let content: string;
   if (structured) {
     const schema: JsonSchema = jsonSchema?.schema ?? { type: 'object', properties: { answer: { type: 'string' } } };

@@ -16,6 +16,7 @@ export const FAULT_KINDS = [
   'trailing_comma',
   'placeholder',
   'xss',
+  'off_topic',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { cancelCommand } from './cancel';
 import { listCommand, STATUS_FILTERS } from './list';
 import { statusCommand } from './status';
+import { waitingCommand } from './waiting';
 
 const exit = (code: number) => {
   process.exitCode = code;
@@ -34,4 +35,15 @@ export function registerOperatorCommands(program: Command): void {
     .option('--timeout <seconds>', 'how long to wait for the run to close', '60')
     .option('--json', 'print the outcome as JSON')
     .action(async (options) => exit(await cancelCommand(options)));
+
+  program
+    .command('waiting')
+    .description('Act on sections waiting for their provider: retry them now, switch their model, or give up')
+    .option('--course <uuid>', 'the course id of the run')
+    .option('--workflow-id <id>', 'the workflow id instead of the course id')
+    .option('--retry-now', 'start the next round of every waiting section now')
+    .option('--use-model <model>', 'the waiting sections use this model from their next round on, starting now')
+    .option('--give-up', 'stop waiting and fail the run now with the current cause')
+    .option('--json', 'print the outcome as JSON')
+    .action(async (options) => exit(await waitingCommand(options)));
 }

@@ -25,7 +25,7 @@ afterAll(async () => {
   await harness?.close();
 });
 
-test('a section the model wrote about another subject fails the run with QUALITY_THRESHOLD_NOT_MET', async () => {
+test('with QUALITY_REPAIR_ROUNDS=0 a section the model wrote about another subject fails the run with QUALITY_THRESHOLD_NOT_MET', async () => {
   let pipeline: Pipeline | undefined;
   // The "model" of section 2 drifts: it is prompted with a baking plan, while quality compares against the
   // course's real plan — what a real off-topic answer looks like to the validator.
@@ -36,7 +36,10 @@ test('a section the model wrote about another subject fails the run with QUALITY
     return real({ ...request, input });
   };
   try {
-    pipeline = await startPipeline(harness, { wrapActivities: (a) => ({ generateSectionActivity: drift(a.generateSectionActivity) }) });
+    pipeline = await startPipeline(harness, {
+      env: { QUALITY_REPAIR_ROUNDS: '0' },
+      wrapActivities: (a) => ({ generateSectionActivity: drift(a.generateSectionActivity) }),
+    });
     const input = exampleInput({ sections: 3 });
     input.analysis_result.recommended_structure.sections_breakdown.forEach((s) => (s.estimated_lessons = 4));
     const { exitCode, stderr } = await pipeline.generate(input, { overrides: { minLessons: 1 } });

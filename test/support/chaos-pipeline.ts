@@ -97,6 +97,8 @@ export async function startChaosPipeline(
     LLM_BASE_URL: sim.url,
     LLM_API_KEY: 'chaos-test-key-not-secret',
     SECTION_GROUP_DELAY_MS: '200',
+    // Failure cases expect a failed run at once, not after minutes of patience; patience tests set their waits.
+    SECTION_PATIENCE: 'off',
     ...options.env,
   });
   const built = await buildWorker(config, { workflowBundle: harness.bundle, connection: harness.nativeConnection });

@@ -44,6 +44,8 @@ export function chaosWorkerEnv(options: {
     DATABASE_URL: options.databaseUrl ?? stack.databaseUrl,
     LLM_BASE_URL: options.llmUrl,
     LLM_API_KEY: options.apiKey,
+    // Failure cases expect a failed run at once, not after minutes of patience; patience tests set their waits.
+    SECTION_PATIENCE: 'off',
     ...options.settings,
   };
 }

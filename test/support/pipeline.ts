@@ -49,6 +49,8 @@ export async function startPipeline(
     LLM_BASE_URL: sim.url,
     LLM_API_KEY: 'test-key-not-secret',
     SECTION_GROUP_DELAY_MS: '200',
+    // Failure cases expect a failed run at once, not after minutes of patience; patience tests set their waits.
+    SECTION_PATIENCE: 'off',
     ...(options.embeddingsFromSimulator ? { EMBEDDINGS_BASE_URL: sim.url, EMBEDDINGS_API_KEY: 'test-key-not-secret' } : {}),
     ...options.env,
   });
