@@ -196,3 +196,72 @@ test('a commit that cannot be written fails with DATABASE_ERROR', async () => {
   expect(failureType('error' in result && result.error)).toBe(ErrorType.DATABASE_ERROR);
   expect(log.failures).toEqual([{ phase: 'commit', errorType: ErrorType.DATABASE_ERROR }]);
 });
+
+test('a section below the quality threshold is repaired once and re-scored; 0 rounds fails as before', async () => {
+  const scores = [
+    { metadata_similarity: 0.9, sections_similarity: [0.9, 0.3, 0.9], overall: 0.7, backend: 'mock', tokens: 0, costUsd: 0 },
+    { metadata_similarity: 0.9, sections_similarity: [0.9, 0.85, 0.9], overall: 0.89, backend: 'mock', tokens: 0, costUsd: 0 },
+  ];
+  const { activities, log } = mockActivities({
+    async validateQualityActivity() {
+      log.calls.push('quality');
+      return scores[Math.min(log.calls.filter((c) => c === 'quality').length - 1, 1)];
+    },
+  });
+  const result = await run(activities, { overrides: { sectionGroupDelayMs: 10, qualityRepairRounds: 1 } });
+  expect('value' in result).toBe(true);
+  expect(log.calls.filter((c) => !c.startsWith('section:'))).toEqual(['loadSettings', 'metadata', 'quality', 'repair:1', 'quality', 'sanitize', 'commit']);
+  expect(result.progress.repairs).toEqual([
+    { section_number: 2, round: 1, reason: 'quality', model_before: 'model-1', model: 'model-1', before: 0.3, after: 0.85 },
+  ]);
+
+  const again = mockActivities({
+    async validateQualityActivity() {
+      again.log.calls.push('quality');
+      return scores[0];
+    },
+  });
+  const failed = await run(again.activities, { overrides: { sectionGroupDelayMs: 10, qualityRepairRounds: 0 } });
+  expect(failureType('error' in failed && failed.error)).toBe(ErrorType.QUALITY_THRESHOLD_NOT_MET);
+  expect(again.log.calls.some((c) => c.startsWith('repair:'))).toBe(false);
+});
+
+test('sections short of their planned lessons are repaired before MINIMUM_LESSONS_NOT_MET', async () => {
+  const { activities, log } = mockActivities({}, { lessonsPerSection: 1 });
+  const result = await run(activities, { overrides: { sectionGroupDelayMs: 10, qualityRepairRounds: 1 } });
+  expect('value' in result).toBe(true);
+  // All eight sections came back with 1 of 6 lessons: each repaired once, then the course scored again.
+  expect(log.calls.filter((c) => c.startsWith('repair:'))).toHaveLength(8);
+  expect(log.calls.filter((c) => c === 'quality')).toHaveLength(2);
+  expect(result.progress.repairs?.every((r) => r.reason === 'lessons' && r.before === 1 && r.after === 6)).toBe(true);
+});
+
+test('a section whose ladder failed on an outage waits one durable timer and runs its ladder again', async () => {
+  let outageOver = false;
+  const { activities, log } = mockActivities({}, { expectedParallel: 3 });
+  const realSection = activities.generateSectionActivity;
+  activities.generateSectionActivity = async (request) => {
+    if (request.sectionIndex === 1 && !outageOver) {
+      if (Context.current().info.attempt === 3) outageOver = true;
+      throw ApplicationFailure.retryable('provider down', ErrorType.LLM_UNAVAILABLE);
+    }
+    return realSection(request);
+  };
+  const input = exampleInput({ sections: 3 });
+  const result = await run(activities, { input, overrides: { sectionGroupDelayMs: 10, sectionPatienceMs: [300, 60_000] } });
+  expect('value' in result).toBe(true);
+  // One wait of 300 ms between the two ladders of section 2; no timer per poll.
+  expect(sectionSchedule(result.history)).toEqual(['S', 'S', 'S', 'T300', 'S']);
+  expect(log.sectionAttempts.get(1)).toEqual([1, 2, 3, 1]);
+  expect(log.sectionAttempts.get(0)).toEqual([1]);
+});
+
+test('an auth failure never waits, whatever the patience', async () => {
+  const { activities } = mockActivities({}, { expectedParallel: 3 });
+  activities.generateSectionActivity = async () => {
+    throw ApplicationFailure.nonRetryable('bad key', ErrorType.LLM_AUTH);
+  };
+  const result = await run(activities, { input: exampleInput({ sections: 3 }), overrides: { sectionGroupDelayMs: 10, sectionPatienceMs: [60_000] } });
+  expect(failureType('error' in result && result.error)).toBe(ErrorType.SECTION_GENERATION_FAILED);
+  expect(sectionSchedule(result.history).filter((e) => e.startsWith('T'))).toEqual([]);
+});
