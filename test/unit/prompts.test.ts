@@ -1,4 +1,5 @@
-import { buildMetadataMessages, buildSectionMessages, quoteUntrusted } from '../../activities/prompts';
+import { generationInputHash } from '../../activities/generate';
+import { buildMetadataMessages, buildRepairMessages, buildSectionMessages, quoteUntrusted } from '../../activities/prompts';
 import { exampleInput } from '../support/fixtures';
 
 const text = (messages: { content?: unknown }[]) => messages.map((m) => String(m.content)).join('\n');
@@ -46,4 +47,30 @@ test('the metadata prompt carries topic, key concepts and the whole course map',
   expect(prompt).toContain('- 8. Account Growth and Long-Term Partnerships');
   expect(prompt).toContain('Avoid these words: synergize, circle back');
   expect(prompt).not.toContain('(this section)');
+});
+
+test('a repair prompt carries the plan, the rejected answer\'s score and model, and the strict rules', () => {
+  const prompt = text(buildRepairMessages(exampleInput(), 2, { reason: 'quality', previousModel: 'openai/gpt-oss-120b', before: 0.312, required: 0.75 }));
+  expect(prompt).toContain('## Section to write: 3 of 8');
+  expect(prompt).toContain('- pain quantification');
+  expect(prompt).toContain('scored 0.312');
+  expect(prompt).toContain('required 0.75');
+  expect(prompt).toContain('openai/gpt-oss-120b');
+  expect(prompt).toContain('IMPORTANT: a previous attempt was rejected.');
+  const lessons = text(buildRepairMessages(exampleInput(), 2, { reason: 'lessons', previousModel: 'm', before: 2, required: 6 }));
+  expect(lessons).toContain('had 2 lessons; the plan asks for exactly 6');
+});
+
+test('the reuse hash changes with the section\'s inputs and the ladder, not with other sections', () => {
+  const ladder = ['a', 'b'];
+  const input = exampleInput();
+  const hash = (i: typeof input, index: number, models = ladder) => generationInputHash(buildSectionMessages(i, index, 1), models);
+  const base = hash(input, 2);
+  const copy = structuredClone(input);
+  copy.course_id = 'another-id';
+  expect(hash(copy, 2)).toBe(base);
+  copy.analysis_result.recommended_structure.sections_breakdown[2].key_topics.push('negotiation');
+  expect(hash(copy, 2)).not.toBe(base);
+  expect(hash(input, 2, ['b', 'a'])).not.toBe(base);
+  expect(hash(input, 3)).not.toBe(base);
 });
