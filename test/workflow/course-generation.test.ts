@@ -238,10 +238,12 @@ test('sections short of their planned lessons are repaired before MINIMUM_LESSON
 
 test('a section whose ladder failed on an outage waits one durable timer and runs its ladder again', async () => {
   let outageOver = false;
+  const failedAttempts: number[] = [];
   const { activities, log } = mockActivities({}, { expectedParallel: 3 });
   const realSection = activities.generateSectionActivity;
   activities.generateSectionActivity = async (request) => {
     if (request.sectionIndex === 1 && !outageOver) {
+      failedAttempts.push(Context.current().info.attempt);
       if (Context.current().info.attempt === 3) outageOver = true;
       throw ApplicationFailure.retryable('provider down', ErrorType.LLM_UNAVAILABLE);
     }
@@ -252,7 +254,8 @@ test('a section whose ladder failed on an outage waits one durable timer and run
   expect('value' in result).toBe(true);
   // One wait of 300 ms between the two ladders of section 2; no timer per poll.
   expect(sectionSchedule(result.history)).toEqual(['S', 'S', 'S', 'T300', 'S']);
-  expect(log.sectionAttempts.get(1)).toEqual([1, 2, 3, 1]);
+  expect(failedAttempts).toEqual([1, 2, 3]);
+  expect(log.sectionAttempts.get(1)).toEqual([1]);
   expect(log.sectionAttempts.get(0)).toEqual([1]);
 });
 
