@@ -8,7 +8,11 @@
 //   retries-escalation.json a 429 with Retry-After on the metadata call and schema-invalid JSON from the tier-1
 //                           model for section 2: both retried, section 2 escalated to the tier-2 model;
 //   crash-resume.json       the worker SIGKILLed while section 2's call is in flight (sections 1, 3 and 4 done), a
-//                           new worker started: the call is retried after the heartbeat timeout and the run completes.
+//                           new worker started: the call is retried after the heartbeat timeout and the run completes;
+//   repair-patience.json    section 2's tier-1 answer off its plan (repaired by the tier-2 model after quality
+//                           validation) and section 3's provider down for its whole ladder (one patience round, then
+//                           the provider is back and the run completes).
+// Name scenarios as arguments to record only those (`npx tsx test/chaos/record-histories.ts repair-patience`).
 // Re-record after a deliberate, versioned change of the workflow (one that is meant to break replay of old runs).
 import fs from 'node:fs';
 import path from 'node:path';
@@ -17,6 +21,7 @@ import { temporal } from '@temporalio/proto';
 import { startCourseGeneration } from '../../client/start';
 import { startLlmSimulator, type LlmSimulator } from '../../simulator/server';
 import type { GenerationJobInput } from '../../workflows/schemas';
+import { getProgressQuery } from '../../workflows/messages';
 import { completedSections, historyEvents, waitFor } from '../support/chaos-helpers';
 import { startPrivatePostgres, startPrivateTemporal } from '../support/chaos-stack';
 import { spawnWorker, type WorkerEnv, type WorkerProcess } from '../support/chaos-worker';
@@ -86,7 +91,37 @@ async function recordCrash(ctx: Context): Promise<void> {
   await save('crash-resume', handle);
 }
 
+async function recordRepairPatience(ctx: Context): Promise<void> {
+  const input = exampleInput({ sections: 4 });
+  const plans = input.analysis_result.recommended_structure.sections_breakdown;
+  ctx.sim.configure({
+    faults: [
+      { kind: 'off_topic', model: 'openai/gpt-oss-120b', match: `Working title: ${plans[1].area}` },
+      { kind: 'server_error', match: `Working title: ${plans[2].area}` },
+    ],
+  });
+  const handle = await start(ctx, input);
+  await waitFor(
+    'section 3 waiting for its provider',
+    async () => (await handle.query(getProgressQuery)).sections[2]?.status === 'waiting',
+    { timeoutMs: 60_000, intervalMs: 100 },
+  );
+  ctx.sim.configure({ faults: [{ kind: 'off_topic', model: 'openai/gpt-oss-120b', match: `Working title: ${plans[1].area}` }] });
+  await handle.result();
+  await save('repair-patience', handle);
+}
+
+const SCENARIOS: Record<string, (ctx: Context) => Promise<void>> = {
+  success: recordSuccess,
+  'retries-escalation': recordRetries,
+  'crash-resume': recordCrash,
+  'repair-patience': recordRepairPatience,
+};
+
 async function main(): Promise<void> {
+  const chosen = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(SCENARIOS);
+  const unknown = chosen.filter((name) => !SCENARIOS[name]);
+  if (unknown.length) throw new Error(`Unknown scenario(s): ${unknown.join(', ')}; known: ${Object.keys(SCENARIOS).join(', ')}`);
   const cleanups: Array<() => Promise<void>> = [];
   try {
     let address = process.env.TEMPORAL_ADDRESS;
@@ -112,14 +147,14 @@ async function main(): Promise<void> {
       LLM_API_KEY: 'record-histories-key-not-secret',
       HEARTBEAT_TIMEOUT_MS: '5000',
       SECTION_GROUP_DELAY_MS: '500',
+      // One short patience round for repair-patience: long enough to see the wait and end the outage during it.
+      SECTION_PATIENCE: '3s',
     };
     const connection = await Connection.connect({ address });
     cleanups.push(() => connection.close());
     const ctx: Context = { client: new Client({ connection, namespace: env.TEMPORAL_NAMESPACE }), sim, env, worker: await spawnWorker(env) };
     cleanups.push(() => ctx.worker.stop());
-    await recordSuccess(ctx);
-    await recordRetries(ctx);
-    await recordCrash(ctx);
+    for (const name of chosen) await SCENARIOS[name](ctx);
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => process.stderr.write(`cleanup: ${String(error)}\n`));
   }

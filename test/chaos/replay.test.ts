@@ -1,5 +1,6 @@
 // Replay: the recorded histories in test/fixtures/histories/ (a successful run, a run with retries and model
-// escalation, a run whose worker was SIGKILLed and resumed — re-record with `npx tsx test/chaos/record-histories.ts`)
+// escalation, a run whose worker was SIGKILLed and resumed, a run with a repaired section and a patience round —
+// the three older ones recorded before repair and patience existed; re-record with `npx tsx test/chaos/record-histories.ts`)
 // must replay against the current workflow code without a determinism violation. A workflow change that would
 // break runs in flight fails this test.
 //
@@ -14,7 +15,7 @@ import { DeterminismViolationError } from '@temporalio/workflow';
 import { report } from '../support/chaos-helpers';
 
 const HISTORIES_DIR = path.resolve(__dirname, '..', 'fixtures', 'histories');
-const SCENARIOS = ['success', 'retries-escalation', 'crash-resume'] as const;
+const SCENARIOS = ['success', 'retries-escalation', 'crash-resume', 'repair-patience'] as const;
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 
 jest.setTimeout(180_000);
@@ -51,6 +52,15 @@ test('the recorded histories exist and hold what their names say', () => {
   expect(attempts('retries-escalation')).toBeGreaterThanOrEqual(2);
   expect(attempts('crash-resume')).toBeGreaterThanOrEqual(1);
   expect(events.success.filter((e) => e.timerStartedEventAttributes)).toHaveLength(1);
+  // Repair and patience: one repair activity between two quality validations, one 3 s patience timer, and the
+  // version markers of both behaviours (absent from the older histories, which replay without them).
+  const scheduled = (name: string) => events[name].flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+  expect(scheduled('repair-patience').filter((n) => n === 'repairSectionActivity')).toHaveLength(1);
+  expect(scheduled('repair-patience').filter((n) => n === 'validateQualityActivity')).toHaveLength(2);
+  expect(events['repair-patience'].filter((e) => e.timerStartedEventAttributes).map((e) => String(e.timerStartedEventAttributes?.startToFireTimeout?.seconds))).toEqual(['3']);
+  const patches = (name: string) => events[name].filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch').length;
+  expect(patches('repair-patience')).toBe(2);
+  expect(patches('success')).toBe(0);
 });
 
 test('every recorded history replays against the current workflow code', async () => {
