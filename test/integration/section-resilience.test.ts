@@ -3,6 +3,8 @@
 // policy ends in a completed course after a patience round; operators retry now or give up; a failed course
 // started again pays only for the sections that failed. Calls are counted at the simulator.
 import { Writable } from 'node:stream';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import type { RunReport } from '../../client/commands/run-report';
 import { statusCommand } from '../../client/commands/status';
 import { waitingCommand } from '../../client/commands/waiting';
@@ -235,6 +237,37 @@ test('a failed course started again pays only for the sections that failed; --fr
     expect(sectionCalls(pipeline, input)).toEqual({ 1: 1, 2: 1, 3: 1 });
     expect((fresh.json.generation_metadata as GenerationMetadata).reused).toEqual([]);
     report('a failed course started again', { firstRun: { 1: 1, 2: 3, 3: 1 }, secondRunCalls: 1, freshRunSectionCalls: 3 });
+  } finally {
+    await pipeline.close();
+  }
+});
+
+test('an answer stored before the worker could report it is used by the retry, not paid for again', async () => {
+  const input = smallCourse();
+  // Section 1's first attempt stores its answer, then its worker "dies" before reporting: the attempt fails
+  // after the storage, as a lost worker's attempt would (Temporal retries the same activity either way).
+  const pipeline = await startPipeline(harness, {
+    env: { SECTION_PATIENCE: 'off' },
+    wrapActivities: (real) => ({
+      async generateSectionActivity(request) {
+        const receipt = await real.generateSectionActivity(request);
+        if (request.sectionIndex === 0 && Context.current().info.attempt === 1) {
+          throw ApplicationFailure.retryable('the worker stopped before reporting its answer', 'WORKER_LOST');
+        }
+        return receipt;
+      },
+    }),
+  });
+  try {
+    const { exitCode, json } = await pipeline.generate(input, { overrides: { minLessons: 1 } });
+    expect(exitCode).toBe(0);
+    // One call per section: the retry of section 1 found its stored answer.
+    expect(sectionCalls(pipeline, input)).toEqual({ 1: 1, 2: 1, 3: 1 });
+    const metadata = json.generation_metadata as GenerationMetadata;
+    expect(metadata.model_used.per_section[0]).toBe(TIER_1);
+    const ledger = await pipeline.store.ledger(json.run_id);
+    expect(ledger.filter((r) => r.phase === 'section' && r.sectionIndex === 0)).toHaveLength(1);
+    report('answer kept across a lost report', { sectionCalls: sectionCalls(pipeline, input) });
   } finally {
     await pipeline.close();
   }
