@@ -8,7 +8,12 @@ import type { GenerationProgress } from '../workflows/types';
 const POLL_MS = 1000;
 
 export function describeProgress(p: GenerationProgress): string {
-  return `${p.phase}: ${p.sectionsDone}/${p.sectionsTotal} sections done, ${p.sectionsRunning} running, ${p.sectionsFailed} failed · ${p.tokens} tokens · $${p.costUsd.toFixed(4)}`;
+  const waiting = p.sections
+    .filter((s) => s.status === 'waiting')
+    .map((s) => ` · section ${s.index + 1} waiting for the provider, next try ${s.nextTryAt?.slice(11, 19)} UTC, ${s.roundsLeft} of ${s.roundsTotal} rounds left`)
+    .join('');
+  const repairs = p.repairs?.length ? ` · ${p.repairs.length} repair(s)` : '';
+  return `${p.phase}: ${p.sectionsDone}/${p.sectionsTotal} sections done, ${p.sectionsRunning} running, ${p.sectionsFailed} failed${waiting}${repairs} · ${p.tokens} tokens · $${p.costUsd.toFixed(4)}`;
 }
 
 /** Polls until `done` settles; returns a stop function for early exits. */

@@ -154,7 +154,7 @@ test('a provider outage of one section outlasting the retry policy ends complete
   }
 });
 
-test('retrySectionsNow ends a long wait at once; giveUp fails the run with the current cause', async () => {
+test('retrySectionsNow and useModel end a long wait at once; giveUp fails the run with the current cause', async () => {
   // Ten minutes of patience: a run that finishes within the test did not wait for the timer.
   const pipeline = await startPipeline(harness, { env: { SECTION_PATIENCE: '10m' } });
   try {
@@ -177,6 +177,25 @@ test('retrySectionsNow ends a long wait at once; giveUp fails the run with the c
     const none = await runCommand(waitingCommand, { course: retried.course_id, retryNow: true }, pipeline);
     expect(none.code).toBe(1);
 
+    // useModel: the section's whole ladder is down, another model is not.
+    const switched = smallCourse();
+    pipeline.sim.resetStats();
+    pipeline.sim.configure({
+      faults: [TIER_1, TIER_2, 'google/gemini-2.5-flash'].map((model) => ({ ...outage(switched, 1), model })),
+    });
+    started = Date.now();
+    run = pipeline.generate(switched, { overrides: { minLessons: 1 } });
+    await waitingSection(switched, 2);
+    const use = await runCommand(waitingCommand, { course: switched.course_id, useModel: 'anthropic/claude-sonnet-4' }, pipeline);
+    expect(use.code).toBe(0);
+    const switchedRun = await run;
+    expect(switchedRun.exitCode).toBe(0);
+    const switchedMetadata = switchedRun.json.generation_metadata as GenerationMetadata;
+    expect(switchedMetadata.model_used.per_section[1]).toBe('anthropic/claude-sonnet-4');
+    expect(switchedMetadata.patience).toEqual([expect.objectContaining({ section_number: 2, ended_by: 'use_model', outcome: 'generated' })]);
+    expect(pipeline.sim.stats().requestsByModel['anthropic/claude-sonnet-4']).toBe(1);
+    const useModelMs = Date.now() - started;
+
     const abandoned = smallCourse();
     pipeline.sim.resetStats();
     pipeline.sim.configure({ faults: [outage(abandoned, 0)] });
@@ -193,7 +212,7 @@ test('retrySectionsNow ends a long wait at once; giveUp fails the run with the c
     expect(row).toMatchObject({ generation_status: 'failed', error_type: ErrorType.SECTION_GENERATION_FAILED });
     // The siblings finished; only section 1's ladder was spent, once.
     expect(sectionCalls(pipeline, abandoned)).toEqual({ 1: 3, 2: 1, 3: 1 });
-    report('operator Updates on a waiting run', { retryNowRunMs: retryMs, giveUpRunMs: Date.now() - started, patience: '10m' });
+    report('operator Updates on a waiting run', { retryNowRunMs: retryMs, useModelRunMs: useModelMs, giveUpRunMs: Date.now() - started, patience: '10m' });
   } finally {
     await pipeline.close();
   }
