@@ -3,7 +3,7 @@
 // while its siblings' results stay stored. A wait is one timer and one condition: history grows per round and per
 // operator Update, never per poll, however long the run waits. Operators act on waiting sections with Updates:
 // retrySectionsNow, useModel, giveUp.
-import { condition, setHandler } from '@temporalio/workflow';
+import { CancellationScope, condition, setHandler, sleep } from '@temporalio/workflow';
 import { failureSummary, isTransientFailure } from './failures';
 import { giveUpUpdate, retrySectionsNowUpdate, useModelUpdate } from './messages';
 import type { ProgressTracker } from './progress';
@@ -101,7 +101,7 @@ export class SectionPatience {
       roundsTotal: this.waitsMs.length,
       cause,
     });
-    const woken = await condition(() => this.gaveUp || this.wakes !== seen, waitMs);
+    const woken = await this.sleepUnlessWoken(waitMs, seen, `Section ${index + 1} waiting for the provider (round ${round + 1} of ${this.waitsMs.length})`);
     this.waiting.delete(index);
     const endedBy = this.gaveUp ? 'give_up' : woken ? this.lastWake : 'timer';
     const record: PatienceRecord = {
@@ -114,5 +114,22 @@ export class SectionPatience {
     };
     this.records.push(record);
     return record;
+  }
+
+  /**
+   * A labelled durable timer (its summary names the section in the Web UI's timeline) raced against the operators'
+   * Updates; whichever loses is cancelled, so nothing is left pending. True when an Update ended the wait.
+   */
+  private sleepUnlessWoken(waitMs: number, seen: number, summary: string): Promise<boolean> {
+    return CancellationScope.cancellable(async () => {
+      const timer = sleep(waitMs, { summary }).then(() => false);
+      const wake = condition(() => this.gaveUp || this.wakes !== seen).then(() => true);
+      // The loser rejects with the scope's cancellation: expected, not an error of the run.
+      timer.catch(() => undefined);
+      wake.catch(() => undefined);
+      const woken = await Promise.race([timer, wake]);
+      CancellationScope.current().cancel();
+      return woken;
+    });
   }
 }
