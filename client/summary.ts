@@ -22,6 +22,15 @@ export function formatSummary(structure: CourseStructure, metadata: GenerationMe
     `LLM calls: ${metadata.llm_calls.total} (${metadata.llm_calls.failed} failed)   Cost: $${metadata.cost_usd.toFixed(4)}`,
     `Phases: metadata ${seconds(d.metadata)}, sections ${seconds(d.sections)}, validation ${seconds(d.validation)}, total ${seconds(d.total)}`,
     `Quality: overall ${metadata.quality_scores.overall.toFixed(3)} (metadata ${metadata.quality_scores.metadata_similarity.toFixed(3)}; ${metadata.quality_backend})`,
+    ...(metadata.repairs ?? []).map(
+      (r) => `Repaired: section ${r.section_number} (${r.reason}, round ${r.round}) ${r.model_before} → ${r.model}, ${r.before} → ${r.after ?? '-'}`,
+    ),
+    ...(metadata.patience ?? []).map(
+      (w) => `Waited: section ${w.section_number} round ${w.round}, ${seconds(w.waited_ms)} (${w.cause.split(':')[0]}), ended by ${w.ended_by}: ${w.outcome}`,
+    ),
+    ...(metadata.reused?.length
+      ? [`Reused from earlier runs: ${metadata.reused.map((r) => (r.section_number === null ? 'metadata' : `section ${r.section_number}`)).join(', ')} (run ${metadata.reused[0].from_run_id})`]
+      : []),
     `Workflow: ${metadata.workflow_id} (run ${metadata.run_id})`,
     `Web UI: ${uiLink}`,
   ].join('\n');
