@@ -29,7 +29,7 @@ export function formatSummary(structure: CourseStructure, metadata: GenerationMe
       (w) => `Waited: section ${w.section_number} round ${w.round}, ${seconds(w.waited_ms)} (${w.cause.split(':')[0]}), ended by ${w.ended_by}: ${w.outcome}`,
     ),
     ...(metadata.reused?.length
-      ? [`Reused from earlier runs: ${metadata.reused.map((r) => (r.section_number === null ? 'metadata' : `section ${r.section_number}`)).join(', ')} (run ${metadata.reused[0].from_run_id})`]
+      ? [`Reused from earlier runs: ${metadata.reused.map((r) => `${r.section_number === null ? 'metadata' : `section ${r.section_number}`} (run ${r.from_run_id})`).join(', ')}`]
       : []),
     `Workflow: ${metadata.workflow_id} (run ${metadata.run_id})`,
     `Web UI: ${uiLink}`,
