@@ -72,8 +72,7 @@ export async function courseGenerationWorkflow(
       );
     }
   };
-  const patienceWaits: number[] = [];
-  const patience = new SectionPatience(patienceWaits, progress, budgetGuard);
+  const patience = new SectionPatience(progress, budgetGuard);
   patience.registerUpdates();
   // Regeneration requests sent while the run is open are applied once the course is committed.
   handleRegenerations({
@@ -98,7 +97,7 @@ export async function courseGenerationWorkflow(
   try {
     settings = { ...(await local.loadSettingsActivity()), ...overrides };
     const repairRounds = patched(QUALITY_REPAIR_PATCH) ? (settings.qualityRepairRounds ?? 0) : 0;
-    if (patched(SECTION_PATIENCE_PATCH)) patienceWaits.push(...(settings.sectionPatienceMs ?? []));
+    if (patched(SECTION_PATIENCE_PATCH)) patience.enable(settings.sectionPatienceMs ?? []);
     const db = proxyActivities<Activities>(databaseOptions(settings));
     const llmMetadata = proxyActivities<Activities>({
       ...llmMetadataOptions(settings),

@@ -18,16 +18,19 @@ export class SectionPatience {
   private wakes = 0;
   private lastWake: WakeReason = 'retry_now';
   private gaveUp = false;
+  /** One wait per round; empty (no patience) until the run's settings are known. */
+  private waitsMs: number[] = [];
 
-  /**
-   * @param waitsMs one wait per round ([] fails at once)
-   * @param beforeRound the budget guard: every round is spending
-   */
+  /** @param beforeRound the budget guard: every round is spending */
   constructor(
-    private readonly waitsMs: number[],
     private readonly progress: ProgressTracker,
     private readonly beforeRound: () => Promise<void>,
   ) {}
+
+  /** The run's SECTION_PATIENCE, once its settings are read. */
+  enable(waitsMs: number[]): void {
+    this.waitsMs = [...waitsMs];
+  }
 
   /** Registered on every run, so an Update sent to a run without waiting sections gets a clear rejection. */
   registerUpdates(): void {
