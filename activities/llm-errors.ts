@@ -183,15 +183,17 @@ export function providerErrorInfo(body: unknown, fallbackMessage: string, header
  * moderation's `reasons`. `flagged_input` is the user's text and is never copied. Secrets are redacted.
  */
 function describeProviderError(info: ProviderErrorInfo, secrets: string[] = []): string {
-  const parts = [info.message.replace(/^\d{3}\s+/, '')];
+  const parts = [safeProviderMessage(info.message, secrets)];
   const meta = info.metadata ?? {};
-  if (Array.isArray(meta.reasons) && meta.reasons.length > 0) parts.push(`flagged for ${meta.reasons.map(String).join(', ')}`);
-  if (typeof meta.provider_name === 'string') parts.push(`provider ${meta.provider_name}`);
+  if (Array.isArray(meta.reasons) && meta.reasons.length > 0) {
+    parts.push(safeProviderMessage(`flagged for ${meta.reasons.map(String).join(', ')}`, secrets, 80));
+  }
+  if (typeof meta.provider_name === 'string') parts.push(safeProviderMessage(`provider ${meta.provider_name}`, secrets, 60));
   if (meta.raw !== undefined && meta.raw !== null) {
     const raw = typeof meta.raw === 'string' ? meta.raw : JSON.stringify(meta.raw);
-    parts.push(`upstream said: ${raw}`);
+    parts.push(safeProviderMessage(`upstream said: ${raw}`, secrets, 200));
   }
-  return safeProviderMessage(parts.filter(Boolean).join('; '), secrets, 400);
+  return parts.filter(Boolean).join('; ');
 }
 
 const MODERATION = /moderation|flagged|guardrail|content[ _-]?(policy|filter|management)|safety system|prohibited content/i;
