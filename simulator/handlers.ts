@@ -122,6 +122,8 @@ export async function handleChat(state: SimulatorState, req: IncomingMessage, re
     });
     // A stalled stream stays open until the client gives up; its 'close' records "nothing complete sent".
     if (sent === 'done') state.stats.finish(ctx.handle, 200, usage ? { ...usage, costUsd: cost } : undefined);
+    // An error event carries no usage: nothing was reported to the client, so nothing is counted.
+    if (sent === 'errored') state.stats.finish(ctx.handle, 200);
     return;
   }
   state.stats.finish(ctx.handle, 200, usage ? { ...usage, costUsd: cost } : undefined);

@@ -128,10 +128,11 @@ export interface StreamPlan {
 }
 
 /**
- * Writes `body` as an SSE stream of chat.completion.chunk events. Returns false when the client left early.
- * stream_error ends with an error event after half the answer; stream_stall stops after half and never ends.
+ * Writes `body` as an SSE stream of chat.completion.chunk events: 'done' when the usage chunk was sent, 'gone' when
+ * the client left, 'errored' (stream_error: an error event after half the answer, no usage ever sent) or
+ * 'stalled' (stream_stall: half the answer, then silence with the connection open).
  */
-export async function writeStream(plan: StreamPlan): Promise<'done' | 'gone' | 'stalled'> {
+export async function writeStream(plan: StreamPlan): Promise<'done' | 'gone' | 'stalled' | 'errored'> {
   const { res, body } = plan;
   if (res.headersSent || res.destroyed) return 'gone';
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
@@ -179,7 +180,7 @@ export async function writeStream(plan: StreamPlan): Promise<'done' | 'gone' | '
       choices: [{ index: 0, delta: { content: '' }, finish_reason: 'error' }],
     });
     res.end();
-    return 'done';
+    return 'errored';
   }
   if (choice) send({ ...head, choices: [{ index: 0, delta: {}, finish_reason: choice.finish_reason }] });
   // The usage-only chunk: empty choices, usage (with cost on OpenRouter) — what the SDK's include_usage also gives.
