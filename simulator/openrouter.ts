@@ -140,9 +140,12 @@ export async function writeStream(plan: StreamPlan): Promise<'done' | 'gone' | '
 
   // OpenRouter holds the connection open with comments until the upstream's first token.
   const commentEvery = Math.max(5, Math.min(1000, plan.firstTokenMs / 4));
-  for (let waited = 0; waited < plan.firstTokenMs; waited += commentEvery) {
+  const opened = performance.now();
+  for (let due = commentEvery; ; due += commentEvery) {
     if (plan.comments) res.write(': OPENROUTER PROCESSING\n\n');
-    if (!(await plan.wait(Math.min(commentEvery, plan.firstTokenMs - waited)))) return 'gone';
+    const left = Math.min(due, plan.firstTokenMs) - (performance.now() - opened);
+    if (!(await plan.wait(Math.max(0, left)))) return 'gone';
+    if (due >= plan.firstTokenMs) break;
   }
 
   const head = { id: body.id, object: 'chat.completion.chunk', created: body.created, model: body.model, ...(body.provider ? { provider: body.provider } : {}) };
@@ -166,10 +169,13 @@ export async function writeStream(plan: StreamPlan): Promise<'done' | 'gone' | '
   const cut = plan.fault?.kind === 'stream_error' || plan.fault?.kind === 'stream_stall' ? Math.ceil(pieces.length / 2) : pieces.length;
   const gap = pieces.length > 0 ? plan.generateMs / pieces.length : plan.generateMs;
   if (choice) send({ ...head, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] });
+  // Chunk i is due at start + (i + 1) × gap: waiting against the schedule, not gap after gap, keeps timer overshoot
+  // from piling up, so a streamed answer ends when a plain one would.
+  const start = performance.now();
   for (let i = 0; i < cut; i++) {
     const [field, text] = pieces[i];
     send({ ...head, choices: [{ index: 0, delta: { [field]: text }, finish_reason: null }] });
-    if (!(await plan.wait(gap))) return 'gone';
+    if (!(await plan.wait(Math.max(0, start + (i + 1) * gap - performance.now())))) return 'gone';
   }
   if (plan.fault?.kind === 'stream_stall') return 'stalled';
   if (plan.fault?.kind === 'stream_error') {
