@@ -7,10 +7,11 @@
 // Rows run concurrently on one worker per mode (streamed, the OpenRouter default, and plain), each on its own
 // course whose title and first section carry a marker that its fault rule matches.
 import { randomBytes } from 'node:crypto';
+import { defaultPayloadConverter } from '@temporalio/common';
 import type { FaultRule } from '../../simulator/server';
 import type { CallRecord } from '../../simulator/types';
 import type { GenerationJobInput } from '../../workflows/schemas';
-import { ErrorType } from '../../workflows/types';
+import { courseWorkflowId, ErrorType } from '../../workflows/types';
 import { exampleInput } from '../support/fixtures';
 import { usePipeline, type Pipeline } from '../support/pipeline';
 
@@ -240,10 +241,47 @@ describe.each<Mode>(['stream', 'plain'])('OpenRouter conformance (%s)', (mode) =
       try {
         await checkRow(context.pipeline, prepared[i], outcomes[i]);
       } catch (error) {
-        failures.push(`${prepared[i].row.name}: ${(error as Error).message}`);
-        if (process.env.DEBUG_CONFORMANCE) console.log(prepared[i].row.name, JSON.stringify((await context.pipeline.store.ledger(outcomes[i].json?.run_id ?? (await context.pipeline.store.getCourse(prepared[i].input.course_id))?.run_id ?? "")).map((r) => [r.phase, r.sectionIndex, r.attempt, r.model, r.outcome, r.errorMessage, r.latencyMs])));
+        // The row's ledger, so a failure says what each call ended as.
+        const runId = outcomes[i].json?.run_id ?? (await context.pipeline.store.getCourse(prepared[i].input.course_id))?.run_id ?? '';
+        const rows = (await context.pipeline.store.ledger(runId)).map((r) => `${r.phase}${r.sectionIndex ?? ''}#${r.attempt} ${r.model} ${r.outcome}`);
+        failures.push(`${prepared[i].row.name}: ${(error as Error).message}\n  ledger: ${rows.join(', ')}`);
       }
     }
     expect(failures).toEqual([]);
+  });
+});
+
+describe('streamed progress in heartbeats', () => {
+  // Slow sections (4 s) so that several heartbeats (every HEARTBEAT_TIMEOUT_MS / 4 = 500 ms) land mid-answer.
+  const context = usePipeline({
+    simulator: { openRouter: true, timeFactor: 1, latencyMs: { metadata: 100, section: 4_000 } },
+    env: { LLM_PROVIDER: 'openrouter', HEARTBEAT_TIMEOUT_MS: '2000' },
+  });
+
+  test('a streamed section shows its characters growing in the pending activity details', async () => {
+    const input = exampleInput({ sections: 2 });
+    const run = context.pipeline.generate(input);
+    const handle = context.harness.client.workflow.getHandle(courseWorkflowId(input.course_id));
+    const seen: number[] = [];
+    const deadline = Date.now() + 30_000;
+    let finished = false;
+    void run.finally(() => (finished = true));
+    while (!finished && Date.now() < deadline) {
+      const description = await handle.describe().catch(() => null);
+      for (const pending of description?.raw.pendingActivities ?? []) {
+        if (pending.activityType?.name !== 'generateSectionActivity') continue;
+        const payload = pending.heartbeatDetails?.payloads?.[0];
+        const details = payload ? (defaultPayloadConverter.fromPayload(payload) as { streamed?: { characters: number } }) : undefined;
+        if (details?.streamed) seen.push(details.streamed.characters);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    const outcome = await run;
+    expect(outcome.exitCode).toBe(0);
+    // Progress was reported while sections were still streaming, and it grew.
+    expect(seen.length).toBeGreaterThanOrEqual(2);
+    expect(Math.max(...seen)).toBeGreaterThan(Math.min(...seen));
+    const ledger = await context.pipeline.store.ledger(outcome.json.run_id);
+    expect(ledger.filter((r) => r.phase !== 'validation').every((r) => r.streamed)).toBe(true);
   });
 });
