@@ -12,6 +12,7 @@ import type { FaultRule } from '../../simulator/server';
 import type { CallRecord } from '../../simulator/types';
 import type { GenerationJobInput } from '../../workflows/schemas';
 import { courseWorkflowId, ErrorType } from '../../workflows/types';
+import { report } from '../support/chaos-helpers';
 import { exampleInput } from '../support/fixtures';
 import { usePipeline, type Pipeline } from '../support/pipeline';
 
@@ -169,7 +170,7 @@ function prepare(row: Row, index: number, mode: Mode): Prepared {
 
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
-async function checkRow(pipeline: Pipeline, p: Prepared, outcome: Awaited<ReturnType<Pipeline['generate']>>) {
+async function checkRow(pipeline: Pipeline, mode: Mode, p: Prepared, outcome: Awaited<ReturnType<Pipeline['generate']>>) {
   const { row, marker, input } = p;
   const { exitCode, json, stderr } = outcome;
   const calls: CallRecord[] = pipeline.sim.stats().calls.filter((c) => c.courseTitle?.includes(marker));
@@ -179,6 +180,15 @@ async function checkRow(pipeline: Pipeline, p: Prepared, outcome: Awaited<Return
   const ledger = (await pipeline.store.ledger(runId)).filter((r) => r.phase !== 'validation');
   const targetRows = ledger.filter((r) => (row.target === 'metadata' ? r.phase === 'metadata' : r.sectionIndex === 0));
 
+  report(`conformance ${mode} ${row.name}`, {
+    exitCode,
+    type: json?.error?.type ?? 'completed',
+    targetCalls: targetRows.map((r) => `${r.model}:${r.outcome}`),
+    ledgerRows: ledger.length,
+    httpCalls: calls.length,
+    ledgerCostUsd: Number(sum(ledger.map((r) => r.costUsd)).toFixed(8)),
+    usageCostSumUsd: Number(sum(calls.map((c) => c.costUsd ?? 0)).toFixed(8)),
+  });
   // Every HTTP call has its ledger row, whatever its shape; a call the client gave up on (a stall) included.
   expect(ledger).toHaveLength(calls.length);
   for (const r of ledger) {
@@ -244,11 +254,18 @@ describe.each<Mode>(['stream', 'plain'])('OpenRouter conformance (%s)', (mode) =
   test(`${rows.length} documented behaviours, each with its outcome, ledger and no key`, async () => {
     const prepared = rows.map((row, index) => prepare(row, index, mode));
     context.pipeline.sim.configure({ faults: prepared.map((p) => p.rule) });
-    const outcomes = await Promise.all(prepared.map((p) => context.pipeline.generate(p.input)));
+    const outcomes = await Promise.all(
+      prepared.map(async (p) => {
+        const started = Date.now();
+        const outcome = await context.pipeline.generate(p.input);
+        report(`conformance ${mode} ${p.row.name} run`, { wallMs: Date.now() - started });
+        return outcome;
+      }),
+    );
     const failures: string[] = [];
     for (let i = 0; i < prepared.length; i++) {
       try {
-        await checkRow(context.pipeline, prepared[i], outcomes[i]);
+        await checkRow(context.pipeline, mode, prepared[i], outcomes[i]);
       } catch (error) {
         // The row's ledger, so a failure says what each call ended as.
         const runId = outcomes[i].json?.run_id ?? (await context.pipeline.store.getCourse(prepared[i].input.course_id))?.run_id ?? '';
