@@ -1,6 +1,7 @@
 // Every HTTP call leaves its ledger row, whatever happens after it: a body of the wrong shape, an answer found only
 // in `reasoning`, or a throw nobody expected. callStructured runs in a mock activity context with a recording store.
 import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
 import type OpenAI from 'openai';
 import { z } from 'zod';
 import { callStructured, type LlmDeps } from '../../activities/llm';
@@ -33,7 +34,8 @@ async function call(respond: () => unknown, attempt = 1) {
     heartbeatIntervalMs: 1_000,
     profile: providerProfile('openrouter'),
   };
-  const env = new MockActivityEnvironment({ attempt });
+  // Failed attempts are the point of these tests; the SDK's warning per failed activity would only be noise.
+  const env = new MockActivityEnvironment({ attempt }, { logger: new DefaultLogger('ERROR') });
   const result = await env
     .run(() =>
       callStructured(deps, {
@@ -48,7 +50,7 @@ async function call(respond: () => unknown, attempt = 1) {
       }),
     )
     .then(
-      (value) => ({ value, error: undefined }),
+      (value) => ({ value: value as { value: unknown; costUsd: number }, error: undefined }),
       (error: Error & { type?: string }) => ({ value: undefined, error }),
     );
   return { ...result, rows };
