@@ -6,6 +6,7 @@ import type { GenerationSettings } from '../workflows/types';
 import { createFinalizeActivities } from './finalize';
 import { createGenerateActivities } from './generate';
 import { withHeartbeats } from './heartbeat';
+import { providerProfile, type ProviderKind } from './llm-provider';
 import type { PriceTable } from './pricing';
 import { createQualityActivities } from './quality';
 import { createRegenerateActivities } from './regenerate';
@@ -23,12 +24,17 @@ export interface ActivityDeps {
     metadataTimeoutMs: number;
     sectionTimeoutMs: number;
     heartbeatIntervalMs: number;
+    /** Provider profile (LLM_PROVIDER); generic when absent. */
+    provider?: ProviderKind;
+    stream?: boolean;
+    streamIdleTimeoutMs?: number;
   };
   embeddings: { client: OpenAI; model: string } | null;
   sanitizer: ReturnType<typeof createTextSanitizer>;
 }
 
 export function createActivities(deps: ActivityDeps) {
+  const llm = { ...deps.llm, profile: providerProfile(deps.llm.provider ?? 'generic') };
   return {
     /** The worker's settings, recorded once in history (a local activity) so the workflow stays deterministic. */
     async loadSettingsActivity(): Promise<GenerationSettings> {
@@ -38,7 +44,7 @@ export function createActivities(deps: ActivityDeps) {
     async spentCostActivity(): Promise<number> {
       return deps.store.spentCost(Context.current().info.workflowExecution.runId);
     },
-    ...createGenerateActivities({ ...deps.llm, store: deps.store, prices: deps.prices }),
+    ...createGenerateActivities({ ...llm, store: deps.store, prices: deps.prices }),
     ...withHeartbeats(
       {
         ...createQualityActivities({ store: deps.store, prices: deps.prices, embeddings: deps.embeddings }),
@@ -47,7 +53,7 @@ export function createActivities(deps: ActivityDeps) {
       deps.llm.heartbeatIntervalMs,
     ),
     ...createRegenerateActivities({
-      ...deps.llm,
+      ...llm,
       store: deps.store,
       prices: deps.prices,
       quality: { store: deps.store, prices: deps.prices, embeddings: deps.embeddings },

@@ -1,15 +1,22 @@
 // OpenAI-compatible structured calls: model chosen from the ladder by the activity's attempt number, the SDK's
-// own retries off (Temporal owns retrying), heartbeats while waiting, every HTTP call written to the ledger.
+// own retries off (Temporal owns retrying), heartbeats while waiting (with the tokens streamed so far), the
+// response classified before it is parsed (llm-response.ts), and every HTTP call written to the ledger whatever
+// happens — the write sits in a `finally`, so even an unexpected throw leaves its row.
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { CancelledFailure } from '@temporalio/common';
 import OpenAI from 'openai';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { z } from 'zod';
-import type { LlmPhase } from '../workflows/types';
-import { llmOutputInvalid, toLlmFailure } from './llm-errors';
+import { ErrorType, type LlmPhase } from '../workflows/types';
+import { llmOutputInvalid, toLlmFailure, type LlmErrorContext } from './llm-errors';
 import { parseLlmOutput } from './llm-output';
+import { providerProfile, responseFormatFor, type ProviderKind, type ProviderProfile } from './llm-provider';
+import { classifyCompletion, emptyReport, readProviderReport, type ProviderReport } from './llm-response';
+import { streamCompletion, type RawCompletion, type StreamProgress } from './llm-stream';
 import { computeCostUsd, type PriceTable } from './pricing';
 import type { CourseStore } from './store';
+
+export { responseFormatFor };
 
 export interface LlmClientConfig {
   baseURL: string;
@@ -17,9 +24,10 @@ export interface LlmClientConfig {
   heartbeatIntervalMs: number;
 }
 
-export function createOpenAiClient(config: { baseURL: string; apiKey: string }): OpenAI {
+export function createOpenAiClient(config: { baseURL: string; apiKey: string; provider?: ProviderKind; appUrl?: string }): OpenAI {
+  const headers = config.provider ? providerProfile(config.provider, { appUrl: config.appUrl }).headers : {};
   // maxRetries 0: a retry inside the SDK would hide the attempt from Temporal, the ledger and the model ladder.
-  return new OpenAI({ baseURL: config.baseURL, apiKey: config.apiKey, maxRetries: 0 });
+  return new OpenAI({ baseURL: config.baseURL, apiKey: config.apiKey, maxRetries: 0, defaultHeaders: headers });
 }
 
 /** attempt 1 → first model; later attempts escalate; past the end of the ladder, stay on the last model. */
@@ -53,91 +61,134 @@ export interface LlmDeps {
   store: CourseStore;
   prices: PriceTable;
   heartbeatIntervalMs: number;
+  /** What the endpoint needs in a request; the generic profile when absent. */
+  profile?: ProviderProfile;
+  /** Stream answers (LLM_STREAM). */
+  stream?: boolean;
+  /** A streamed attempt that receives nothing for this long fails (LLM_STREAM_IDLE_TIMEOUT_MS). */
+  streamIdleTimeoutMs?: number;
 }
 
-/** JSON Schema for response_format, generated from the same zod schema that validates the answer. */
-export function responseFormatFor(name: string, schema: z.ZodType) {
-  const jsonSchema = z.toJSONSchema(schema, { target: 'draft-7' }) as Record<string, unknown>;
-  delete jsonSchema.$schema;
-  return { type: 'json_schema' as const, json_schema: { name, strict: true, schema: jsonSchema } };
-}
+const DEFAULT_STREAM_IDLE_TIMEOUT_MS = 30_000;
 
 export async function callStructured<T>(deps: LlmDeps, request: StructuredCallRequest<T>): Promise<StructuredCallResult<T>> {
   const context = Context.current();
   const { attempt, activityId, workflowExecution } = context.info;
   const model = modelForAttempt(request.models, attempt);
-  const ledgerBase = {
-    courseId: request.courseId,
-    workflowId: workflowExecution.workflowId,
-    runId: workflowExecution.runId,
-    activityId,
-    phase: request.phase,
-    sectionIndex: request.sectionIndex,
-    attempt,
+  const profile = deps.profile ?? providerProfile('generic');
+  const streamed = deps.stream === true;
+  const errorContext: LlmErrorContext = {
     model,
+    phase: request.phase,
+    secrets: [deps.client.apiKey],
+    lastModel: attempt >= request.models.length,
   };
 
-  const heartbeat = setInterval(() => context.heartbeat({ model, attempt }), deps.heartbeatIntervalMs);
+  let progress: StreamProgress | undefined;
+  const beat = () => context.heartbeat(progress ? { model, attempt, streamed: progress } : { model, attempt });
+  const heartbeat = setInterval(beat, deps.heartbeatIntervalMs);
   const started = Date.now();
-  let response: OpenAI.Chat.Completions.ChatCompletion;
+  let report: ProviderReport = emptyReport();
+  let outcome: string = ErrorType.UNEXPECTED_ERROR;
+  let errorMessage: string | null = 'the call ended before it was classified';
+  let answerSource: 'content' | 'reasoning' | null = null;
   try {
-    context.heartbeat({ model, attempt });
-    response = await deps.client.chat.completions.create(
-      {
+    beat();
+    const params = {
+      model,
+      messages: request.buildMessages(attempt),
+      ...profile.requestFields(request.schemaName, request.schema),
+    };
+    let raw: RawCompletion;
+    if (streamed) {
+      raw = await streamCompletion(deps.client, { ...params, ...profile.streamFields }, {
+        timeoutMs: request.timeoutMs,
+        idleTimeoutMs: deps.streamIdleTimeoutMs ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS,
+        signal: context.cancellationSignal,
+        context: errorContext,
+        onProgress: (next) => {
+          progress = next;
+        },
+      });
+    } else {
+      const { data, response } = await deps.client.chat.completions
+        .create(params as OpenAI.Chat.ChatCompletionCreateParamsNonStreaming, {
+          timeout: request.timeoutMs,
+          signal: context.cancellationSignal,
+        })
+        .withResponse();
+      raw = { body: data as unknown, generationId: response.headers.get('x-generation-id') };
+    }
+    report = readProviderReport(raw.body, raw.generationId);
+
+    const classified = classifyCompletion(raw.body, errorContext);
+    if (!classified.ok) throw classified.failure;
+    const parsed = parseLlmOutput(classified.text, request.schema);
+    // An answer found only in `reasoning` is used when the reasoning is exactly that answer — valid as it stands,
+    // nothing extracted or repaired — and the ledger says so; thoughts that merely contain JSON fail the attempt.
+    const usable = parsed.ok && (classified.source === 'content' || parsed.repairs.length === 0);
+    if (!usable) {
+      const problems = parsed.ok ? [`the answer was only in message.reasoning and needed repairs (${parsed.repairs.join(', ')})`] : parsed.problems;
+      const where = classified.source === 'reasoning' ? ' (in message.reasoning, content empty)' : '';
+      throw llmOutputInvalid(`${model} answered with unusable JSON${where}: ${problems.slice(0, 3).join('; ')}`, {
         model,
-        messages: request.buildMessages(attempt),
-        response_format: responseFormatFor(request.schemaName, request.schema),
-      },
-      { timeout: request.timeoutMs, signal: context.cancellationSignal },
-    );
+        phase: request.phase,
+        problems,
+      });
+    }
+    answerSource = classified.source;
+    outcome = 'ok';
+    errorMessage = null;
+    const spendBefore = await deps.store.activitySpend(workflowExecution.runId, activityId);
+    const cost = costOf(deps.prices, model, report);
+    return {
+      value: parsed.value,
+      model,
+      attempt,
+      repairs: parsed.repairs,
+      // This call's row is written in `finally`, after the return value is computed: add it here.
+      tokens: spendBefore.tokens + report.promptTokens + report.completionTokens,
+      costUsd: spendBefore.costUsd + cost.costUsd,
+    };
   } catch (error) {
     const cancelled = context.cancellationSignal.aborted;
-    const failure = cancelled ? null : toLlmFailure(error, { model, phase: request.phase, secrets: [deps.client.apiKey] });
-    await deps.store.recordLlmCall({
-      ...ledgerBase,
-      promptTokens: 0,
-      completionTokens: 0,
-      costUsd: 0,
-      costSource: null,
-      latencyMs: Date.now() - started,
-      outcome: failure?.type ?? 'CANCELLED',
-      errorMessage: failure?.message ?? 'cancelled',
-    });
+    const failure = cancelled ? null : toLlmFailure(error, errorContext);
+    outcome = failure?.type ?? 'CANCELLED';
+    errorMessage = failure?.message ?? 'cancelled';
     throw failure ?? new CancelledFailure('Activity cancelled while waiting for the model');
   } finally {
     clearInterval(heartbeat);
+    const cost = costOf(deps.prices, model, report);
+    await deps.store.recordLlmCall({
+      courseId: request.courseId,
+      workflowId: workflowExecution.workflowId,
+      runId: workflowExecution.runId,
+      activityId,
+      phase: request.phase,
+      sectionIndex: request.sectionIndex,
+      attempt,
+      model,
+      promptTokens: report.promptTokens,
+      completionTokens: report.completionTokens,
+      costUsd: cost.costUsd,
+      costSource: report.promptTokens + report.completionTokens > 0 || report.providerCost !== null ? cost.source : null,
+      latencyMs: Date.now() - started,
+      outcome,
+      errorMessage,
+      servedModel: report.servedModel,
+      provider: report.provider,
+      generationId: report.generationId,
+      reasoningTokens: report.reasoningTokens,
+      cachedTokens: report.cachedTokens,
+      answerSource,
+      streamed,
+    });
   }
+}
 
-  const latencyMs = Date.now() - started;
-  const usage = response.usage as (OpenAI.CompletionUsage & { cost?: number }) | undefined;
-  const promptTokens = usage?.prompt_tokens ?? 0;
-  const completionTokens = usage?.completion_tokens ?? 0;
-  const { costUsd, source } = computeCostUsd(deps.prices, model, promptTokens, completionTokens, usage?.cost);
-  const choice = response.choices[0];
-  const parsed =
-    choice?.finish_reason === 'length'
-      ? { ok: false as const, problems: ['the answer was cut off at the token limit (finish_reason=length)'] }
-      : parseLlmOutput(choice?.message?.content ?? '', request.schema);
-
-  const failure: ApplicationFailure | null = parsed.ok
-    ? null
-    : llmOutputInvalid(`${model} answered with unusable JSON: ${parsed.problems.slice(0, 3).join('; ')}`, {
-        model,
-        phase: request.phase,
-        problems: parsed.problems,
-      });
-  await deps.store.recordLlmCall({
-    ...ledgerBase,
-    promptTokens,
-    completionTokens,
-    costUsd,
-    costSource: source,
-    latencyMs,
-    outcome: failure ? (failure.type ?? 'LLM_OUTPUT_INVALID') : 'ok',
-    errorMessage: failure?.message ?? null,
-  });
-  if (!parsed.ok) throw failure;
-
-  const spend = await deps.store.activitySpend(ledgerBase.runId, activityId);
-  return { value: parsed.value, model, attempt, repairs: parsed.repairs, ...spend };
+/** usage.cost when the provider reported it; otherwise the price of the model that actually served (OpenRouter
+ * may serve another id than the one asked for), falling back to the requested model's price. */
+function costOf(prices: PriceTable, model: string, report: ProviderReport) {
+  const priced = report.servedModel && Object.hasOwn(prices, report.servedModel) ? report.servedModel : model;
+  return computeCostUsd(prices, priced, report.promptTokens, report.completionTokens, report.providerCost);
 }

@@ -27,6 +27,15 @@ export interface LedgerEntry {
   /** 'ok' or the ApplicationFailure type of the call. */
   outcome: string;
   errorMessage: string | null;
+  /** What the provider reported (migration 003); null when it said nothing (or for embeddings calls). */
+  servedModel?: string | null;
+  provider?: string | null;
+  generationId?: string | null;
+  reasoningTokens?: number | null;
+  cachedTokens?: number | null;
+  /** 'content', or 'reasoning' when the answer was taken from message.reasoning; null when there was none. */
+  answerSource?: 'content' | 'reasoning' | null;
+  streamed?: boolean;
 }
 
 export interface LedgerRow extends LedgerEntry {
@@ -133,13 +142,16 @@ export class CourseStore {
   async recordLlmCall(entry: LedgerEntry): Promise<void> {
     await this.query(
       `INSERT INTO llm_calls (course_id, workflow_id, run_id, activity_id, phase, section_index, attempt, model,
-         prompt_tokens, completion_tokens, cost_usd, cost_source, latency_ms, outcome, error_message)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+         prompt_tokens, completion_tokens, cost_usd, cost_source, latency_ms, outcome, error_message,
+         served_model, provider, generation_id, reasoning_tokens, cached_tokens, answer_source, streamed)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
        ON CONFLICT (run_id, activity_id, attempt) DO NOTHING`,
       [
         entry.courseId, entry.workflowId, entry.runId, entry.activityId, entry.phase, entry.sectionIndex,
         entry.attempt, entry.model, entry.promptTokens, entry.completionTokens, entry.costUsd, entry.costSource,
-        entry.latencyMs, entry.outcome, entry.errorMessage,
+        entry.latencyMs, entry.outcome, entry.errorMessage, entry.servedModel ?? null, entry.provider ?? null,
+        entry.generationId ?? null, entry.reasoningTokens ?? null, entry.cachedTokens ?? null, entry.answerSource ?? null,
+        entry.streamed ?? false,
       ],
     );
   }
@@ -206,7 +218,8 @@ export class CourseStore {
   async ledger(runId: string): Promise<LedgerRow[]> {
     const result = await this.query(
       `SELECT course_id, workflow_id, run_id, activity_id, phase, section_index, attempt, model, prompt_tokens,
-              completion_tokens, cost_usd::float8 AS cost_usd, cost_source, latency_ms, outcome, error_message, created_at
+              completion_tokens, cost_usd::float8 AS cost_usd, cost_source, latency_ms, outcome, error_message, created_at,
+              served_model, provider, generation_id, reasoning_tokens, cached_tokens, answer_source, streamed
        FROM llm_calls WHERE run_id = $1 ORDER BY created_at, id`,
       [runId],
     );
@@ -226,6 +239,13 @@ export class CourseStore {
       latencyMs: r.latency_ms,
       outcome: r.outcome,
       errorMessage: r.error_message,
+      servedModel: r.served_model,
+      provider: r.provider,
+      generationId: r.generation_id,
+      reasoningTokens: r.reasoning_tokens,
+      cachedTokens: r.cached_tokens,
+      answerSource: r.answer_source,
+      streamed: r.streamed,
       createdAt: new Date(r.created_at).toISOString(),
     }));
   }

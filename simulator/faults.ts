@@ -22,6 +22,16 @@ const CONTENT_FAULTS: ReadonlySet<FaultKind> = new Set([
   'placeholder',
   'xss',
   'off_topic',
+  // Faults in the shape of a 200 answer: they are built from a generated answer after the simulated latency.
+  'error_in_200',
+  'finish_error',
+  'content_filter',
+  'empty_content',
+  'reasoning_only',
+  'refusal',
+  'no_choices',
+  'stream_error',
+  'stream_stall',
 ]);
 
 /**

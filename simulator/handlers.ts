@@ -7,6 +7,7 @@ import { createCourseContent, plainAnswer } from './content';
 import { lexicalEmbedding, toBase64Float32 } from './embedding';
 import { corruptAnswer, isContentFault, OFF_TOPIC_PROMPT, type FaultPlan } from './faults';
 import { HttpError, sendError, sendJson, tokensFor, waitUnlessClosed } from './http-util';
+import { answerBody, completionText, generationId, openRouterHttpFault, SIMULATED_PROVIDER, usageCost, writeStream } from './openrouter';
 import { baseLatencyMs, jittered } from './options';
 import { messageText, parsePrompt, promptText, type ChatMessage } from './prompt';
 import { createRng, hashString, type Rng } from './random';
@@ -40,7 +41,7 @@ interface CallContext {
 }
 
 export async function handleChat(state: SimulatorState, req: IncomingMessage, res: ServerResponse, body: Record<string, unknown>): Promise<void> {
-  if (body.stream === true) throw new HttpError(400, 'The LLM simulator does not stream; send stream: false.');
+  const streamed = body.stream === true;
   const messages = (Array.isArray(body.messages) ? body.messages : []) as ChatMessage[];
   const prompt = promptText(messages);
   const format = body.response_format as { type?: string; json_schema?: { name?: string; schema?: JsonSchema } } | undefined;
@@ -50,13 +51,18 @@ export async function handleChat(state: SimulatorState, req: IncomingMessage, re
   const facts = parsePrompt(prompt);
   const ctx = beginCall(state, req, res, body, kind, prompt, kind === 'section' ? facts.workingTitle : undefined, facts.title);
   if (!ctx) return;
+  if (streamed) ctx.handle.record.streamed = true;
   if (messages.length === 0) return failCall(ctx, new HttpError(400, "Missing required parameter: 'messages'."));
 
   const structured = jsonSchema !== undefined || format?.type === 'json_object';
   const fault = state.faults.pick({ model: ctx.model, kind, prompt, structured }, ctx.rng);
   if (fault) state.stats.fault(ctx.handle, fault.kind);
   if (fault && !isContentFault(fault.kind)) return injectHttpFault(ctx, fault);
-  if (!(await waitLatency(ctx))) return;
+  // Not streamed, a stalled stream is a request that never answers.
+  if (fault?.kind === 'stream_stall' && !streamed) return injectHttpFault(ctx, { ...fault, kind: 'hang' });
+  const latencyMs = latencyFor(ctx);
+  // A stream starts at once and spends the latency producing tokens (a fifth waiting for the first one).
+  if (!streamed && !(await waitUnlessClosed(latencyMs, ctx.res))) return;
 
   const contentRng = createRng(
     state.options.jitter > 0 ? hashString(`${state.options.seed}:${ctx.occurrence}:content`, ctx.promptHash) : ctx.promptHash,
@@ -76,26 +82,55 @@ export async function handleChat(state: SimulatorState, req: IncomingMessage, re
     content = plainAnswer(vocabulary);
   }
 
+  const openRouter = state.options.openRouter;
+  const parts = {
+    id: openRouter ? generationId() : `chatcmpl-sim${randomBytes(9).toString('hex')}`,
+    model: state.options.servedModels[ctx.model] ?? ctx.model,
+    provider: openRouter ? SIMULATED_PROVIDER : undefined,
+    content,
+    usage: null as Record<string, unknown> | null,
+  };
+  const draft = answerBody(parts, fault, fault?.kind === 'truncated_json');
   const promptChars = messages.reduce((sum, m) => sum + messageText(m).length, 0);
-  const usage = { prompt: tokensFor(promptChars), completion: tokensFor(content.length) };
-  state.stats.finish(ctx.handle, 200, usage);
-  sendJson(res, 200, {
-    id: `chatcmpl-sim${randomBytes(9).toString('hex')}`,
-    object: 'chat.completion',
-    created: Math.floor(Date.now() / 1000),
-    model: ctx.model,
-    choices: [
-      {
-        index: 0,
-        message: { role: 'assistant', content, refusal: null },
-        logprobs: null,
-        // A cut-off answer is what max_tokens produces, and real APIs report it as 'length'.
-        finish_reason: fault?.kind === 'truncated_json' ? 'length' : 'stop',
-      },
-    ],
-    usage: { prompt_tokens: usage.prompt, completion_tokens: usage.completion, total_tokens: usage.prompt + usage.completion },
-    system_fingerprint: 'llm-simulator',
-  });
+  // An error body carries no usage; every other answer, failed or not, reports (and on OpenRouter bills) its tokens.
+  const usage = draft.error ? undefined : { prompt: tokensFor(promptChars), completion: tokensFor(completionText(draft).length) };
+  const cost = usage && openRouter ? usageCost(usage.prompt, usage.completion) : undefined;
+  if (usage) {
+    parts.usage = {
+      prompt_tokens: usage.prompt,
+      completion_tokens: usage.completion,
+      total_tokens: usage.prompt + usage.completion,
+      ...(openRouter
+        ? {
+            cost,
+            prompt_tokens_details: { cached_tokens: Math.floor(usage.prompt / 4) },
+            completion_tokens_details: { reasoning_tokens: fault?.kind === 'reasoning_only' ? usage.completion : 0 },
+          }
+        : {}),
+    };
+  }
+  const responseBody = answerBody(parts, fault, fault?.kind === 'truncated_json');
+  const headers: Record<string, string> = openRouter ? { 'x-generation-id': parts.id } : {};
+
+  if (streamed) {
+    for (const [name, value] of Object.entries(headers)) ctx.res.setHeader(name, value);
+    const sent = await writeStream({
+      res: ctx.res,
+      body: responseBody,
+      fault,
+      firstTokenMs: latencyMs * 0.2,
+      generateMs: latencyMs * 0.8,
+      comments: openRouter,
+      wait: (ms) => waitUnlessClosed(ms, ctx.res),
+    });
+    // A stalled stream stays open until the client gives up; its 'close' records "nothing complete sent".
+    if (sent === 'done') state.stats.finish(ctx.handle, 200, usage ? { ...usage, costUsd: cost } : undefined);
+    // An error event carries no usage: nothing was reported to the client, so nothing is counted.
+    if (sent === 'errored') state.stats.finish(ctx.handle, 200);
+    return;
+  }
+  state.stats.finish(ctx.handle, 200, usage ? { ...usage, costUsd: cost } : undefined);
+  sendJson(res, 200, responseBody, headers);
 }
 
 export async function handleEmbeddings(state: SimulatorState, req: IncomingMessage, res: ServerResponse, body: Record<string, unknown>): Promise<void> {
@@ -186,6 +221,7 @@ function injectHttpFault(ctx: CallContext, fault: FaultRule): void {
       };
       if (fault.retryAfterSeconds !== undefined) headers['retry-after'] = String(fault.retryAfterSeconds);
       if (fault.retryAfterMs !== undefined) headers['retry-after-ms'] = String(fault.retryAfterMs);
+      if (fault.rateLimitResetInMs !== undefined) headers['x-ratelimit-reset'] = String(Date.now() + fault.rateLimitResetInMs);
       const wait = fault.retryAfterSeconds !== undefined ? ` Please try again in ${fault.retryAfterSeconds}s.` : '';
       return failCall(ctx, new HttpError(429, `Rate limit reached for ${ctx.model} (simulated).${wait}`, 'requests', 'rate_limit_exceeded'), headers);
     }
@@ -194,6 +230,15 @@ function injectHttpFault(ctx: CallContext, fault: FaultRule): void {
       const shown = fault.echoKey === 'full' ? presented : `${presented.slice(0, 5)}***...${presented.slice(-4)}`;
       const echo = fault.echoKey ? `: ${shown}` : ' (simulated)';
       return failCall(ctx, new HttpError(401, `Incorrect API key provided${echo}.`, 'invalid_request_error', 'invalid_api_key'));
+    }
+    case 'payment_required':
+    case 'moderation':
+    case 'provider_error':
+    case 'no_endpoints': {
+      // OpenRouter's envelope: { error: { code, message, metadata? } } with the HTTP status in `code`.
+      const { error, metadata } = openRouterHttpFault(fault.kind, ctx.model)!;
+      ctx.state.stats.finish(ctx.handle, error.status);
+      return sendJson(ctx.res, error.status, { error: { code: error.status, message: error.message, ...(metadata ? { metadata } : {}) } });
     }
     case 'hang':
       // Say nothing. The socket stays open until the client times out or close() destroys it; the 'close'
@@ -204,10 +249,13 @@ function injectHttpFault(ctx: CallContext, fault: FaultRule): void {
   }
 }
 
-async function waitLatency(ctx: CallContext): Promise<boolean> {
+function latencyFor(ctx: CallContext): number {
   const { options } = ctx.state;
-  const ms = jittered(baseLatencyMs(options, ctx.model, ctx.kind), options.jitter, ctx.rng.next());
-  return waitUnlessClosed(ms, ctx.res);
+  return jittered(baseLatencyMs(options, ctx.model, ctx.kind), options.jitter, ctx.rng.next());
+}
+
+async function waitLatency(ctx: CallContext): Promise<boolean> {
+  return waitUnlessClosed(latencyFor(ctx), ctx.res);
 }
 
 /** OpenAI accepts a string, an array of strings, or token arrays; token arrays are turned into text here. */

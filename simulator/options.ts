@@ -17,6 +17,8 @@ export function resolveOptions(options: SimulatorOptions = {}): ResolvedOptions 
     seed: options.seed ?? 1,
     faults: options.faults ?? [],
     embeddingDimensions: options.embeddingDimensions ?? 256,
+    openRouter: options.openRouter ?? false,
+    servedModels: options.servedModels ?? {},
   };
 }
 
@@ -31,6 +33,8 @@ export function mergeOptions(current: ResolvedOptions, partial: Partial<Simulato
   if (partial.seed !== undefined) next.seed = partial.seed;
   if (partial.faults) next.faults = partial.faults;
   if (partial.embeddingDimensions !== undefined) next.embeddingDimensions = partial.embeddingDimensions;
+  if (partial.openRouter !== undefined) next.openRouter = partial.openRouter;
+  if (partial.servedModels) next.servedModels = partial.servedModels;
   return next;
 }
 
@@ -70,6 +74,7 @@ export const FaultRuleSchema = z.strictObject({
   times: z.number().int().min(0).optional(),
   retryAfterSeconds: z.number().min(0).optional(),
   retryAfterMs: z.number().min(0).optional(),
+  rateLimitResetInMs: z.number().min(0).optional(),
   payloads: z.array(z.string().min(1)).min(1).optional(),
   position: z.enum(['append', 'prepend']).optional(),
   echoKey: z.enum(['full', 'masked']).optional(),
@@ -85,4 +90,6 @@ export const ConfigPatchSchema = z.strictObject({
   seed: z.number().int().optional(),
   faults: z.array(FaultRuleSchema).optional(),
   embeddingDimensions: z.number().int().min(8).max(4096).optional(),
+  openRouter: z.boolean().optional(),
+  servedModels: z.record(z.string(), z.string()).optional(),
 });

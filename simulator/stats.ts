@@ -39,7 +39,7 @@ export class StatsRecorder {
     this.stats.faultsInjected[kind] = (this.stats.faultsInjected[kind] ?? 0) + 1;
   }
 
-  finish(handle: CallHandle, status: number, usage?: { prompt: number; completion: number }): void {
+  finish(handle: CallHandle, status: number, usage?: { prompt: number; completion: number; costUsd?: number }): void {
     if (handle.finished) return;
     handle.finished = true;
     const s = this.stats;
@@ -57,6 +57,10 @@ export class StatsRecorder {
       const perModel = (s.tokensByModel[record.model] ??= { prompt: 0, completion: 0 });
       perModel.prompt += usage.prompt;
       perModel.completion += usage.completion;
+      if (usage.costUsd !== undefined) {
+        record.costUsd = usage.costUsd;
+        s.costUsd += usage.costUsd;
+      }
     }
   }
 
@@ -90,6 +94,7 @@ function emptyStats(): SimulatorStats {
     promptTokens: 0,
     completionTokens: 0,
     totalTokens: 0,
+    costUsd: 0,
     tokensByModel: {},
     calls: [],
   };

@@ -17,6 +17,20 @@ export const FAULT_KINDS = [
   'placeholder',
   'xss',
   'off_topic',
+  // OpenRouter's documented non-happy responses ("Errors and Debugging", "Streaming"), with its body shapes:
+  'payment_required', // 402 insufficient credits
+  'moderation', // 403 with ModerationErrorMetadata { reasons, flagged_input, provider_name, model_slug }
+  'provider_error', // 502 with ProviderErrorMetadata { provider_name, raw }
+  'no_endpoints', // 404 "No endpoints found that support the requested parameters"
+  'error_in_200', // 200 whose body is { error: { code: 502, message, metadata } } and no choices
+  'finish_error', // 200, finish_reason "error", the partial answer in content
+  'content_filter', // 200, finish_reason "content_filter"
+  'empty_content', // 200, finish_reason "stop", content null
+  'reasoning_only', // 200, content empty, the whole answer in message.reasoning
+  'refusal', // 200, message.refusal set, content null
+  'no_choices', // 200, choices: []
+  'stream_error', // streamed: half the answer, then a data event with error and finish_reason "error"
+  'stream_stall', // streamed: half the answer, then silence with the connection open (not streamed: a hang)
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -36,6 +50,8 @@ export interface FaultRule {
   retryAfterSeconds?: number;
   /** rate_limit only: value of the retry-after-ms header (the openai SDK prefers it over Retry-After). */
   retryAfterMs?: number;
+  /** rate_limit only: send X-RateLimit-Reset = now + this many ms, in epoch milliseconds as OpenRouter does. */
+  rateLimitResetInMs?: number;
   /**
    * xss only: markup and URL payloads written into every free-text string of the answer (enums, ids and other
    * formatted strings are left alone). Successive strings (and successive answers of the same rule) take successive
@@ -85,6 +101,13 @@ export interface SimulatorOptions {
   faults?: FaultRule[];
   /** Default embedding width when the request does not ask for `dimensions`. */
   embeddingDimensions?: number;
+  /**
+   * Answer like OpenRouter: `provider` in the body, `usage.cost` and token details, an X-Generation-Id header, and
+   * ": OPENROUTER PROCESSING" comment lines in streams while the first token is pending.
+   */
+  openRouter?: boolean;
+  /** Requested model → the model id the response says served it (OpenRouter may serve another id). */
+  servedModels?: Record<string, string>;
 }
 
 /** Options after defaults are applied. */
@@ -99,6 +122,8 @@ export interface ResolvedOptions {
   seed: number;
   faults: FaultRule[];
   embeddingDimensions: number;
+  openRouter: boolean;
+  servedModels: Record<string, string>;
 }
 
 export interface CallRecord {
@@ -115,6 +140,10 @@ export interface CallRecord {
   endedAt?: number;
   promptTokens: number;
   completionTokens: number;
+  /** usage.cost sent (openRouter mode). */
+  costUsd?: number;
+  /** The request asked for a stream. */
+  streamed?: boolean;
 }
 
 export interface SimulatorStats {
@@ -128,6 +157,8 @@ export interface SimulatorStats {
   promptTokens: number;
   completionTokens: number;
   totalTokens: number;
+  /** Sum of the usage.cost values sent (openRouter mode). */
+  costUsd: number;
   tokensByModel: Record<string, { prompt: number; completion: number }>;
   calls: CallRecord[];
 }

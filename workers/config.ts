@@ -1,6 +1,7 @@
 // The worker's configuration: read from the environment once, validated, with defaults that work offline where
 // a default makes sense. A missing LLM key is a start-up error, never a silent fallback to the simulator.
 import { z } from 'zod';
+import { detectProvider, PROVIDER_KINDS, providerProfile, type ProviderKind } from '../activities/llm-provider';
 import { DEFAULT_TASK_QUEUE, type FanoutMode, type GenerationSettings } from '../workflows/types';
 
 export const OPENROUTER_BASE_URL = 'https://openrouter.ai/api/v1';
@@ -28,6 +29,16 @@ const EnvSchema = z.object({
 
   LLM_BASE_URL: z.url().default(OPENROUTER_BASE_URL),
   LLM_API_KEY: optionalString,
+  // Which provider profile shapes the requests (activities/llm-provider.ts); detected from LLM_BASE_URL when unset.
+  LLM_PROVIDER: z.enum(PROVIDER_KINDS).optional(),
+  // Stream answers; unset = the profile's default (on for OpenRouter, see the README's measurement).
+  LLM_STREAM: z.enum(['true', 'false', '1', '0']).optional(),
+  // A streamed attempt that receives no chunk for this long fails as LLM_TIMEOUT. Far below the section timeout
+  // (120 s): a healthy stream sends a chunk every few hundred ms once the first token is out, and reasoning
+  // models stream their reasoning as chunks too; 30 s covers a slow first token.
+  LLM_STREAM_IDLE_TIMEOUT_MS: ms(30_000),
+  // OpenRouter app attribution (HTTP-Referer); the X-Title is always "coursegen".
+  LLM_APP_URL: optionalString,
   // RT-001 ladders: attempt 1 uses the first model, each retry the next, stronger or different one.
   LLM_METADATA_MODELS: modelList('qwen/qwen3-max,openai/gpt-oss-120b,google/gemini-2.5-flash'),
   LLM_SECTION_MODELS: modelList('openai/gpt-oss-120b,qwen/qwen3-max,google/gemini-2.5-flash'),
@@ -86,6 +97,10 @@ export interface WorkerConfig {
   llm: {
     baseURL: string;
     apiKey: string;
+    provider: ProviderKind;
+    stream: boolean;
+    streamIdleTimeoutMs: number;
+    appUrl?: string;
     metadataModels: string[];
     sectionModels: string[];
     metadataTimeoutMs: number;
@@ -118,12 +133,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
     );
   }
   const fanoutMode: FanoutMode = e.SECTION_FANOUT;
+  const provider = e.LLM_PROVIDER ?? detectProvider(e.LLM_BASE_URL);
   return {
     temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE },
     databaseUrl: e.DATABASE_URL,
     llm: {
       baseURL: e.LLM_BASE_URL,
       apiKey: e.LLM_API_KEY,
+      provider,
+      stream: e.LLM_STREAM === undefined ? providerProfile(provider).streamByDefault : e.LLM_STREAM === 'true' || e.LLM_STREAM === '1',
+      streamIdleTimeoutMs: e.LLM_STREAM_IDLE_TIMEOUT_MS,
+      appUrl: e.LLM_APP_URL,
       metadataModels: e.LLM_METADATA_MODELS,
       sectionModels: e.LLM_SECTION_MODELS,
       metadataTimeoutMs: e.LLM_METADATA_TIMEOUT_MS,

@@ -6,7 +6,9 @@ import { NON_RETRYABLE_ERROR_TYPES, type GenerationSettings } from './types';
 /**
  * RT-004: three attempts, exponential backoff 1 s → 2 s (→ 4 s cap). The activity picks its model from the attempt
  * number, so each retry escalates to the next model of the ladder: more attempts than models would only repeat
- * the strongest one. Non-retryable types (auth, validation) fail at once.
+ * the strongest one. Non-retryable types (auth, payment, validation) fail at once. LLM_CONTENT_REFUSED is not in
+ * the list: it is retryable so the next attempt asks the next model, and the activity itself marks it
+ * non-retryable once the ladder is exhausted (a further attempt would ask the model that refused).
  */
 const LLM_RETRY: RetryPolicy = {
   initialInterval: '1s',

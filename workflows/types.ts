@@ -33,6 +33,11 @@ export const ErrorType = {
   LLM_UNAVAILABLE: 'LLM_UNAVAILABLE',
   LLM_OUTPUT_INVALID: 'LLM_OUTPUT_INVALID',
   LLM_AUTH: 'LLM_AUTH',
+  /** 402: the account or the key's credit limit is spent. A person must add credits or raise the limit. */
+  LLM_PAYMENT_REQUIRED: 'LLM_PAYMENT_REQUIRED',
+  /** 403 moderation / guardrail, 400 content policy, finish_reason content_filter, a refusal: this model would
+   * not serve the request; the next model of the ladder may. Never retried on the same model. */
+  LLM_CONTENT_REFUSED: 'LLM_CONTENT_REFUSED',
   QUALITY_THRESHOLD_NOT_MET: 'QUALITY_THRESHOLD_NOT_MET',
   MINIMUM_LESSONS_NOT_MET: 'MINIMUM_LESSONS_NOT_MET',
   SECTION_GENERATION_FAILED: 'SECTION_GENERATION_FAILED',
@@ -48,6 +53,7 @@ export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
 export const NON_RETRYABLE_ERROR_TYPES: ErrorType[] = [
   ErrorType.VALIDATION_FAILED,
   ErrorType.LLM_AUTH,
+  ErrorType.LLM_PAYMENT_REQUIRED,
   ErrorType.QUALITY_THRESHOLD_NOT_MET,
   ErrorType.MINIMUM_LESSONS_NOT_MET,
   ErrorType.BUDGET_EXCEEDED,

@@ -25,7 +25,7 @@ describe('toLlmFailure: HTTP statuses', () => {
   it.each([
     [400, ErrorType.LLM_UNAVAILABLE, false],
     [401, ErrorType.LLM_AUTH, true],
-    [402, ErrorType.LLM_AUTH, true],
+    [402, ErrorType.LLM_PAYMENT_REQUIRED, true],
     [403, ErrorType.LLM_AUTH, true],
     [404, ErrorType.LLM_UNAVAILABLE, false],
     [408, ErrorType.LLM_TIMEOUT, false],
