@@ -52,6 +52,9 @@ const EnvSchema = z.object({
   MIN_LESSONS: z.coerce.number().int().min(1).default(10),
   MAX_COST_USD_PER_COURSE: z.coerce.number().positive().optional(),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).default(200),
+  // Unset: no HTTP port. Set: GET /metrics (Prometheus) and GET /healthz on this port.
+  WORKER_HTTP_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
 });
 
 /** Every environment variable the worker reads (the compose file is checked against it). */
@@ -73,6 +76,9 @@ export interface WorkerConfig {
   embeddings: { baseURL: string; apiKey: string; model: string } | null;
   settings: GenerationSettings;
   maxConcurrentActivities: number;
+  /** Port of /metrics and /healthz; null when unset. */
+  httpPort: number | null;
+  logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 }
 
 export class ConfigError extends Error {}
@@ -123,6 +129,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
       heartbeatTimeoutMs: e.HEARTBEAT_TIMEOUT_MS,
     },
     maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    httpPort: e.WORKER_HTTP_PORT ?? null,
+    logLevel: e.LOG_LEVEL,
   };
 }
 
