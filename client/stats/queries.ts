@@ -161,12 +161,10 @@ export async function querySeries(pool: Pool, filter: StatsFilter, bucketSeconds
 
 /** The course rows written in the window, each with its latest run's spend from the ledger. */
 export async function queryCourses(pool: Pool, filter: StatsFilter): Promise<CourseFigures[]> {
-  const params: unknown[] = [filter.since, filter.until];
-  let where = 'c.updated_at >= $1 AND c.updated_at < $2';
-  if (filter.courseId) {
-    params.push(filter.courseId);
-    where = `c.course_id = $${params.length}`;
-  }
+  // One course: its row whatever its age; otherwise the rows written in the window.
+  const { where, params } = filter.courseId
+    ? { where: 'c.course_id = $1', params: [filter.courseId] }
+    : { where: 'c.updated_at >= $1 AND c.updated_at < $2', params: [filter.since, filter.until] };
   const result = await pool.query(
     `SELECT c.course_id, c.course_title, c.generation_status, c.failed_phase, c.error_type, c.workflow_id, c.run_id,
             c.updated_at,
