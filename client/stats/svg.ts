@@ -118,7 +118,7 @@ export interface HBar {
 export function horizontalBars(id: string, bars: HBar[], fill = '#60a5fa'): string {
   const width = 900;
   const rowH = 28;
-  const pad = { left: 330, right: 110, top: 8, bottom: 8 };
+  const pad = { left: 330, right: 150, top: 8, bottom: 8 };
   const height = pad.top + pad.bottom + rowH * Math.max(1, bars.length);
   const max = Math.max(0, ...bars.map((b) => b.value)) || 1;
   const body = bars.map((b, i) => {
