@@ -184,6 +184,6 @@ test(`${COURSES} courses under LLM faults: the ledger, stats --json, /metrics an
     const textOut = new Writable({ write: (chunk, _e, done) => ((text += chunk.toString()), done()) });
     await statsCommand({ since: '1h', config: clientConfig, stdout: textOut, stderr: textOut, html: process.env.STATS_HTML_OUT });
     await statsCommand({ since: '1h', config: clientConfig, stdout: textOut, stderr: textOut });
-    console.log(text);
+    console.log(`${text}\n${JSON.stringify(callLines[0])}`);
   }
 });
