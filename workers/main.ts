@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const logger = Runtime.instance().logger;
   logger.info('coursegen worker starting', describeConfig(config));
   const prices = await loadPriceTable(config.llm.pricesFile);
-  const metrics = config.httpPort ? createLlmMetrics(knownModels(config, Object.keys(prices))) : null;
+  const metrics = config.httpPort ? createLlmMetrics(knownModels(config, Object.keys(prices).filter((model) => model !== 'default'))) : null;
   const built = await buildWorker(config, { activityInterceptors: metrics ? [metrics.activityInterceptor] : [] });
   const { http } = await observeWorker(config, built, { logger, metrics, sdkMetricsUrl });
   if (http) logger.info(`coursegen worker serving /metrics and /healthz on port ${http.port}`);
