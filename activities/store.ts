@@ -77,7 +77,12 @@ export interface CourseRow {
   updated_at: string;
 }
 
+/** Told of every ledger row the moment it is inserted (never of a duplicate write the unique key ignored). */
+export type LlmCallObserver = (entry: LedgerEntry) => void;
+
 export class CourseStore {
+  private readonly llmCallObservers: LlmCallObserver[] = [];
+
   constructor(private readonly pool: Pool) {}
 
   static fromUrl(databaseUrl: string): CourseStore {
@@ -138,9 +143,22 @@ export class CourseStore {
     return result.rows[0].payload as T;
   }
 
+  /**
+   * Every ledger row passes through here, so the worker's LLM metrics and logs observe this one place and agree with
+   * the ledger exactly. An observer's own failure must never fail the call it describes.
+   */
+  observeLlmCalls(observer: LlmCallObserver): void {
+    this.llmCallObservers.push(observer);
+  }
+
+  /** For health checks: resolves when PostgreSQL answers a trivial query. */
+  async ping(): Promise<void> {
+    await this.query('SELECT 1');
+  }
+
   /** Idempotent per (run, activity, attempt): a retried write of the same call changes nothing. */
   async recordLlmCall(entry: LedgerEntry): Promise<void> {
-    await this.query(
+    const result = await this.query(
       `INSERT INTO llm_calls (course_id, workflow_id, run_id, activity_id, phase, section_index, attempt, model,
          prompt_tokens, completion_tokens, cost_usd, cost_source, latency_ms, outcome, error_message,
          served_model, provider, generation_id, reasoning_tokens, cached_tokens, answer_source, streamed)
@@ -154,6 +172,14 @@ export class CourseStore {
         entry.streamed ?? false,
       ],
     );
+    if (result.rowCount !== 1) return;
+    for (const observer of this.llmCallObservers) {
+      try {
+        observer(entry);
+      } catch {
+        // Metrics and logs are best effort; the ledger row is the record.
+      }
+    }
   }
 
   /** Idempotent per (run, activity): a retried save of the same answer changes nothing. */

@@ -1,7 +1,7 @@
 // A testable worker factory, separate from the thin entry point that runs it: it wires the configuration into
 // the activities, applies migrations, checks the server knows the workflow's search attributes, and creates the
 // Temporal worker.
-import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { NativeConnection, Worker, type ActivityInterceptorsFactory, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, type Activities } from '../activities';
 import { createOpenAiClient } from '../activities/llm';
 import { loadPriceTable } from '../activities/pricing';
@@ -24,6 +24,8 @@ export interface BuildWorkerOptions {
   /** Tests replace some activities, given the real ones (e.g. to make one misbehave); the rest stay real. */
   wrapActivities?: (real: Activities) => Partial<Activities>;
   connection?: NativeConnection;
+  /** Activity interceptors, e.g. the metrics' sections-in-flight gauge (workers/llm-metrics.ts). */
+  activityInterceptors?: ActivityInterceptorsFactory[];
 }
 
 export async function buildWorker(config: WorkerConfig, options: BuildWorkerOptions = {}): Promise<BuiltWorker> {
@@ -53,6 +55,7 @@ export async function buildWorker(config: WorkerConfig, options: BuildWorkerOpti
         ? { workflowBundle: options.workflowBundle }
         : { workflowsPath: require.resolve('../workflows') }),
       activities,
+      interceptors: { activity: options.activityInterceptors ?? [] },
       // LLM activities spend their time waiting on HTTP, not on CPU: one worker can hold many in flight.
       maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
       // On SIGTERM, give in-flight LLM calls a moment to finish; the rest are retried elsewhere after the

@@ -69,6 +69,9 @@ const EnvSchema = z.object({
   // 21 minutes outlast most of them while a run that cannot finish still fails the same working hour.
   SECTION_PATIENCE: z.string().default('1m,5m,15m').transform(parsePatience).pipe(z.array(z.number().int().positive()).max(20)),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).default(200),
+  // Unset: no HTTP port. Set: GET /metrics (Prometheus) and GET /healthz on this port.
+  WORKER_HTTP_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
 });
 
 /** "1m,5m,15m" → milliseconds per round; "off" (or empty) → no waiting. Units: ms, s, m, h. */
@@ -111,6 +114,9 @@ export interface WorkerConfig {
   embeddings: { baseURL: string; apiKey: string; model: string } | null;
   settings: GenerationSettings;
   maxConcurrentActivities: number;
+  /** Port of /metrics and /healthz; null when unset. */
+  httpPort: number | null;
+  logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 }
 
 export class ConfigError extends Error {}
@@ -168,6 +174,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
       sectionPatienceMs: e.SECTION_PATIENCE,
     },
     maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    httpPort: e.WORKER_HTTP_PORT ?? null,
+    logLevel: e.LOG_LEVEL,
   };
 }
 

@@ -1,7 +1,8 @@
-// The operator commands on the coursegen CLI: status, list and cancel (npm run status|list|cancel -- …).
+// The operator commands on the coursegen CLI: status, list, cancel and stats (npm run status|list|cancel -- …).
 import type { Command } from 'commander';
 import { cancelCommand } from './cancel';
 import { listCommand, STATUS_FILTERS } from './list';
+import { statsCommand } from './stats';
 import { statusCommand } from './status';
 import { waitingCommand } from './waiting';
 
@@ -46,4 +47,13 @@ export function registerOperatorCommands(program: Command): void {
     .option('--give-up', 'stop waiting and fail the run now with the current cause')
     .option('--json', 'print the outcome as JSON')
     .action(async (options) => exit(await waitingCommand(options)));
+
+  program
+    .command('stats')
+    .description("LLM calls per model and overall, courses, and seed 003's thresholds, from the ledger and the course rows")
+    .option('--since <window>', 'a duration (30m, 24h, 7d) or an ISO 8601 time; default 24h (all time with --course)')
+    .option('--course <uuid>', 'only this course')
+    .option('--json', 'print one JSON object (overall, models, embeddings, courses, thresholds, series)')
+    .option('--html <file>', 'write a self-contained HTML report with charts to this file')
+    .action(async (options) => exit(await statsCommand(options)));
 }

@@ -101,3 +101,26 @@ export function usePipeline(options: Parameters<typeof startPipeline>[1] = {}): 
   });
   return context;
 }
+
+/**
+ * A database of its own on the run's PostgreSQL server, for tests that read whole-ledger figures (stats, metrics):
+ * other test files write to the shared database at the same time.
+ */
+export async function createScratchDatabase(prefix: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const { Client } = await import('pg');
+  const base = testStackEnv().databaseUrl;
+  const name = `${prefix}_${process.pid}_${Date.now().toString(36)}`.replace(/[^a-z0-9_]/gi, '_').toLowerCase();
+  const admin = async (sql: string) => {
+    const client = new Client({ connectionString: base });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}

@@ -144,3 +144,13 @@ test('the worker image runs `npm run worker`, the same entry point as on a lapto
     expect(dockerfile).toMatch(new RegExp(`^COPY ${dir} \\./${dir}$`, 'm'));
   }
 });
+
+test('the worker health check asks the worker\'s own /healthz on WORKER_HTTP_PORT, which is published for scraping', () => {
+  const port = Number(workerEnv.WORKER_HTTP_PORT);
+  expect(port).toBeGreaterThan(0);
+  const check = [worker.healthcheck?.test ?? []].flat().join(' ');
+  expect(check).toContain("process.env.WORKER_HTTP_PORT + '/healthz'");
+  expect(check).toMatch(/r\.ok \? 0 : 1/);
+  expect(portMappings(worker)).toEqual([{ host: port, container: port }]);
+  expect(worker.ports!.every((p) => p.startsWith('127.0.0.1:'))).toBe(true);
+});

@@ -1,0 +1,70 @@
+// /healthz follows what the worker can do: a real worker process on a private dev server is healthy while it polls,
+// turns unhealthy (503, naming Temporal) when the server goes away, and healthy again once the server is back and the
+// worker polls again — without a restart of the worker.
+import { startLlmSimulator, type LlmSimulator } from '../../simulator/server';
+import { freePorts } from '../../stack/util';
+import { report, waitFor } from '../support/chaos-helpers';
+import { startPrivateTemporal, type PrivateTemporal } from '../support/chaos-stack';
+import { chaosWorkerEnv, spawnWorker, type WorkerProcess } from '../support/chaos-worker';
+
+jest.setTimeout(300_000);
+
+let temporal: PrivateTemporal;
+let sim: LlmSimulator;
+let worker: WorkerProcess;
+let healthUrl: string;
+
+beforeAll(async () => {
+  temporal = await startPrivateTemporal();
+  sim = await startLlmSimulator({ port: 0, quiet: true, timeFactor: 0.004 });
+  const [port] = await freePorts(1);
+  healthUrl = `http://127.0.0.1:${port}/healthz`;
+  worker = await spawnWorker(
+    chaosWorkerEnv({
+      taskQueuePrefix: 'chaos-health',
+      llmUrl: sim.url,
+      apiKey: 'chaos-health-key-not-secret',
+      temporal,
+      settings: { WORKER_HTTP_PORT: String(port) },
+    }),
+  );
+});
+
+afterAll(async () => {
+  await worker?.stop();
+  await sim?.close();
+  await temporal?.dispose();
+});
+
+interface Health {
+  status: number;
+  body: { healthy: boolean; checks: Record<string, { ok: boolean; detail: string }> };
+}
+
+async function health(): Promise<Health> {
+  const response = await fetch(healthUrl, { signal: AbortSignal.timeout(10_000) });
+  return { status: response.status, body: await response.json() };
+}
+
+test('/healthz: healthy while polling, 503 while Temporal is down, healthy again when it returns', async () => {
+  // The server records a poller when its poll arrives: give the first polls a moment.
+  await waitFor('healthy after start', async () => (await health()).status === 200, { timeoutMs: 30_000, intervalMs: 250 });
+  const before = await health();
+  expect(before.body).toMatchObject({ healthy: true, checks: { worker: { ok: true }, temporal: { ok: true }, database: { ok: true } } });
+
+  const downAt = Date.now();
+  await temporal.stop();
+  await waitFor('unhealthy while Temporal is down', async () => (await health()).status === 503, { timeoutMs: 30_000, intervalMs: 250 });
+  const unhealthyAfterMs = Date.now() - downAt;
+  const down = await health();
+  expect(down.body.healthy).toBe(false);
+  expect(down.body.checks.temporal.ok).toBe(false);
+  expect(down.body.checks.database.ok).toBe(true);
+
+  await temporal.start();
+  const upAt = Date.now();
+  await waitFor('healthy once Temporal is back', async () => (await health()).status === 200, { timeoutMs: 120_000, intervalMs: 500 });
+  const healthyAfterMs = Date.now() - upAt;
+  expect(worker.hasExited()).toBe(false);
+  report('worker /healthz across a Temporal restart', { unhealthyAfterMs, healthyAfterMs });
+});
