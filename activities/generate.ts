@@ -1,6 +1,6 @@
 // The two LLM activities: course metadata, and one section. Their outputs go to PostgreSQL; the workflow gets
 // a receipt (model, attempt, counts, spend).
-import { Context } from '@temporalio/activity';
+import { currentRun } from './current-run';
 import {
   METADATA_SCHEMA_NAME,
   MetadataOutputSchema,
@@ -21,10 +21,7 @@ export interface GenerateDeps extends LlmDeps {
   sectionTimeoutMs: number;
 }
 
-function runKey() {
-  const { workflowExecution } = Context.current().info;
-  return { runId: workflowExecution.runId, workflowId: workflowExecution.workflowId };
-}
+const runKey = currentRun;
 
 /** Stores a section answer for this run and returns its receipt (what the workflow history carries). */
 export async function storeSectionDraft(

@@ -1,6 +1,7 @@
 // OpenAI-compatible structured calls: model chosen from the ladder by the activity's attempt number, the SDK's
 // own retries off (Temporal owns retrying), heartbeats while waiting, every HTTP call written to the ledger.
 import { Context } from '@temporalio/activity';
+import { currentRun } from './current-run';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import OpenAI from 'openai';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
@@ -64,7 +65,8 @@ export function responseFormatFor(name: string, schema: z.ZodType) {
 
 export async function callStructured<T>(deps: LlmDeps, request: StructuredCallRequest<T>): Promise<StructuredCallResult<T>> {
   const context = Context.current();
-  const { attempt, activityId, workflowExecution } = context.info;
+  const { attempt, activityId } = context.info;
+  const workflowExecution = currentRun();
   const model = modelForAttempt(request.models, attempt);
   const ledgerBase = {
     courseId: request.courseId,

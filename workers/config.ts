@@ -2,6 +2,14 @@
 // a default makes sense. A missing LLM key is a start-up error, never a silent fallback to the simulator.
 import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE, type FanoutMode, type GenerationSettings } from '../workflows/types';
+import {
+  describeTemporalConnection,
+  loadTemporalConnection,
+  PAYLOAD_CODEC_SETTINGS,
+  TEMPORAL_CONNECTION_KEYS,
+  TemporalConfigError,
+  type TemporalConnectionConfig,
+} from './temporal-connection';
 
 export const OPENROUTER_BASE_URL = 'https://openrouter.ai/api/v1';
 /** The embedded PostgreSQL that `npm run services` and the demo start (stack/); any other via DATABASE_URL. */
@@ -21,8 +29,7 @@ const optionalString = z
   .transform((v) => (v && v.trim() ? v.trim() : undefined));
 
 const EnvSchema = z.object({
-  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
-  TEMPORAL_NAMESPACE: z.string().default('default'),
+  // Where Temporal is and how to authenticate is the standard client configuration (temporal-connection.ts).
   TEMPORAL_TASK_QUEUE: z.string().default(DEFAULT_TASK_QUEUE),
   DATABASE_URL: z.string().default(DEFAULT_DATABASE_URL),
 
@@ -55,10 +62,10 @@ const EnvSchema = z.object({
 });
 
 /** Every environment variable the worker reads (the compose file is checked against it). */
-export const CONFIG_KEYS = Object.keys(EnvSchema.shape);
+export const CONFIG_KEYS = [...TEMPORAL_CONNECTION_KEYS, ...PAYLOAD_CODEC_SETTINGS, ...Object.keys(EnvSchema.shape)];
 
 export interface WorkerConfig {
-  temporal: { address: string; namespace: string; taskQueue: string };
+  temporal: TemporalConnectionConfig & { taskQueue: string };
   databaseUrl: string;
   llm: {
     baseURL: string;
@@ -95,8 +102,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
     );
   }
   const fanoutMode: FanoutMode = e.SECTION_FANOUT;
+  let temporal: TemporalConnectionConfig;
+  try {
+    temporal = loadTemporalConnection(env);
+  } catch (error) {
+    if (error instanceof TemporalConfigError) throw new ConfigError(error.message);
+    throw error;
+  }
   return {
-    temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE },
+    temporal: { ...temporal, taskQueue: e.TEMPORAL_TASK_QUEUE },
     databaseUrl: e.DATABASE_URL,
     llm: {
       baseURL: e.LLM_BASE_URL,
@@ -129,7 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
 /** What is safe to print: everything but the keys. */
 export function describeConfig(config: WorkerConfig): Record<string, unknown> {
   return {
-    temporal: config.temporal,
+    temporal: { ...describeTemporalConnection(config.temporal), taskQueue: config.temporal.taskQueue },
     database: config.databaseUrl.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@'),
     llm: { ...config.llm, apiKey: '***' },
     embeddings: config.embeddings ? { ...config.embeddings, apiKey: '***' } : 'offline lexical similarity',

@@ -1,6 +1,7 @@
 // `npm run worker`: one worker, configuration from the environment only. SIGINT/SIGTERM shut it down gracefully.
 import { describeConfig, loadConfig, ConfigError } from './config';
 import { buildWorker } from './build-worker';
+import { TemporalConfigError } from './temporal-connection';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -15,6 +16,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  console.error(error instanceof ConfigError ? error.message : error);
+  console.error(error instanceof ConfigError || error instanceof TemporalConfigError ? error.message : error);
   process.exit(1);
 });

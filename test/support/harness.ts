@@ -1,9 +1,10 @@
 // Temporal plumbing for tests: one workflow bundle per test file, connections to the run's dev server, and a
 // worker per test on its own task queue.
-import { Client, Connection } from '@temporalio/client';
+import type { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Activities } from '../../activities';
 import { quietRuntime } from '../../client/runtime';
+import { connectClient, connectWorkerConnection, loadTemporalConnection } from '../../workers/temporal-connection';
 import { testStackEnv } from './stack-env';
 
 export interface Harness {
@@ -17,12 +18,13 @@ export interface Harness {
 export async function createHarness(): Promise<Harness> {
   quietRuntime('ERROR');
   const env = testStackEnv();
-  const [connection, nativeConnection, bundle] = await Promise.all([
-    Connection.connect({ address: env.temporalAddress }),
-    NativeConnection.connect({ address: env.temporalAddress }),
+  // The same loader as the worker and the CLI, on the test stack's address (no payload keys).
+  const temporal = loadTemporalConnection({ TEMPORAL_ADDRESS: env.temporalAddress, TEMPORAL_NAMESPACE: env.namespace });
+  const [{ client, connection }, nativeConnection, bundle] = await Promise.all([
+    connectClient(temporal),
+    connectWorkerConnection(temporal),
     bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: new DefaultLogger('WARN') }),
   ]);
-  const client = new Client({ connection, namespace: env.namespace });
   return {
     client,
     connection,
