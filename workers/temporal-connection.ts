@@ -130,6 +130,10 @@ export async function connectWorkerConnection(config: TemporalConnectionConfig):
 /** A client with the configured namespace and data converter; the caller closes `connection`. */
 export async function connectClient(config: TemporalConnectionConfig): Promise<{ client: Client; connection: Connection }> {
   const { address, tls, apiKey, metadata } = config.connectionOptions;
+  // The client's gRPC library retries a refused TLS handshake until its deadline and then only reports "Failed to
+  // connect before the deadline"; the SDK's native connection (the worker's) reports the refusal at once and says
+  // why. So the CLI checks with it first: a wrong certificate fails in milliseconds with its reason.
+  if (tls) await (await connectWorkerConnection(config)).close();
   let connection: Connection;
   try {
     connection = await Connection.connect({ address, tls: tls ?? undefined, apiKey, metadata, connectTimeout: CONNECT_TIMEOUT_MS });

@@ -143,6 +143,11 @@ global:
         certFile: ${certs.serverCert}
         keyFile: ${certs.serverKey}
         clientCaFiles: [${certs.caCert}]
+    # The frontend's own calls to itself (the operator API describing the namespace) present a client certificate too.
+    systemWorker:
+      certFile: ${certs.clientCert}
+      keyFile: ${certs.clientKey}
+      client: { serverName: localhost, rootCaFiles: [${certs.caCert}] }
 services:
   frontend:${service(frontend, frontendMembership, `\n      httpPort: ${frontendHttp}`)}
   history:${service(history, historyMembership)}
