@@ -7,7 +7,7 @@ export interface CurrentRun {
 }
 
 /**
- * The workflow run this activity works for. Newer SDKs let an activity be started on its own
+ * The workflow run this activity works for. Since SDK 1.18 an activity may also be started on its own
  * (a standalone activity, without a workflow), so the SDK types the run as optional; every ledger row and
  * artifact here is keyed by the run, so an activity started without one is a caller's mistake, not a retry.
  */
