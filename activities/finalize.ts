@@ -1,5 +1,5 @@
 // The last phases: assemble and sanitise the course, commit it atomically, or record why the run failed.
-import { Context } from '@temporalio/activity';
+import { currentRun } from './current-run';
 import { ApplicationFailure } from '@temporalio/common';
 import {
   CourseStructureSchema,
@@ -20,10 +20,7 @@ export interface FinalizeDeps {
   sanitizer: ReturnType<typeof createTextSanitizer>;
 }
 
-function runIds() {
-  const { workflowExecution } = Context.current().info;
-  return { runId: workflowExecution.runId, workflowId: workflowExecution.workflowId };
-}
+const runIds = currentRun;
 
 export function createFinalizeActivities(deps: FinalizeDeps) {
   return {

@@ -8,6 +8,7 @@
 //    uses that answer instead of paying for a new one.
 import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
+import { currentRun } from './current-run';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import {
   METADATA_SCHEMA_NAME,
@@ -46,10 +47,7 @@ export interface RepairRequest extends RepairReason {
 
 type Answer<T> = StructuredCallResult<T> & { reusedFromRunId?: string };
 
-function runKey() {
-  const { workflowExecution } = Context.current().info;
-  return { runId: workflowExecution.runId, workflowId: workflowExecution.workflowId };
-}
+const runKey = currentRun;
 
 /**
  * What the answer depends on: the prompt the first attempt sends (it holds every input field the prompt uses),

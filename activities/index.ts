@@ -1,6 +1,6 @@
 // createActivities(deps): every activity the worker registers, with its dependencies injected (no module-level
 // singletons), so tests can build them against the simulator and a real PostgreSQL.
-import { Context } from '@temporalio/activity';
+import { currentRun } from './current-run';
 import type OpenAI from 'openai';
 import type { GenerationSettings } from '../workflows/types';
 import { createFinalizeActivities } from './finalize';
@@ -42,7 +42,7 @@ export function createActivities(deps: ActivityDeps) {
     },
     /** What this run has spent so far, failed attempts included: the budget guard's input. */
     async spentCostActivity(): Promise<number> {
-      return deps.store.spentCost(Context.current().info.workflowExecution.runId);
+      return deps.store.spentCost(currentRun().runId);
     },
     ...createGenerateActivities({ ...llm, store: deps.store, prices: deps.prices }),
     ...withHeartbeats(

@@ -3,6 +3,7 @@
 // response classified before it is parsed (llm-response.ts), and every HTTP call written to the ledger whatever
 // happens — the write sits in a `finally`, so even an unexpected throw leaves its row.
 import { Context } from '@temporalio/activity';
+import { currentRun } from './current-run';
 import { CancelledFailure } from '@temporalio/common';
 import OpenAI from 'openai';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
@@ -73,7 +74,8 @@ const DEFAULT_STREAM_IDLE_TIMEOUT_MS = 30_000;
 
 export async function callStructured<T>(deps: LlmDeps, request: StructuredCallRequest<T>): Promise<StructuredCallResult<T>> {
   const context = Context.current();
-  const { attempt, activityId, workflowExecution } = context.info;
+  const { attempt, activityId } = context.info;
+  const workflowExecution = currentRun();
   const model = modelForAttempt(request.models, attempt);
   const profile = deps.profile ?? providerProfile('generic');
   const streamed = deps.stream === true;

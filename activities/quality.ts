@@ -2,6 +2,7 @@
 // overall. With EMBEDDINGS_BASE_URL the numbers are cosine similarities of the endpoint's embeddings; without it,
 // the deterministic offline lexical score (activities/similarity.ts, calibrated for the 0.75 threshold).
 import { Context } from '@temporalio/activity';
+import { currentRun } from './current-run';
 import type OpenAI from 'openai';
 import type { GenerationJobInput, MetadataOutput, SectionOutput, SectionPlan } from '../workflows/schemas';
 import type { QualityResult } from '../workflows/types';
@@ -39,7 +40,8 @@ export function createPairScorer(deps: QualityDeps) {
   async function embeddingScores(courseId: string, pairs: Pair[]): Promise<PairScores> {
     const { client, model } = deps.embeddings!;
     const context = Context.current();
-    const { attempt, activityId, workflowExecution } = context.info;
+    const { attempt, activityId } = context.info;
+    const workflowExecution = currentRun();
     const started = Date.now();
     const ledger = {
       courseId,
@@ -88,7 +90,7 @@ export function createQualityActivities(deps: QualityDeps) {
   const scorePairs = createPairScorer(deps);
   return {
     async validateQualityActivity(input: GenerationJobInput): Promise<QualityResult> {
-      const { runId } = Context.current().info.workflowExecution;
+      const { runId } = currentRun();
       const plans = input.analysis_result.recommended_structure.sections_breakdown;
       const metadata = await deps.store.loadArtifact<MetadataOutput>({ runId, kind: 'metadata' });
       const sections = await Promise.all(

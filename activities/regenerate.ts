@@ -2,6 +2,7 @@
 // one), then the same checks as a full run — quality against the section's plan, sanitising, schema — and a
 // commit that replaces just that section, with the metadata's models, scores, tokens and cost updated.
 import { Context } from '@temporalio/activity';
+import { currentRun } from './current-run';
 import { ApplicationFailure } from '@temporalio/common';
 import {
   describeZodError,
@@ -61,8 +62,8 @@ export function createRegenerateActivities(deps: RegenerateDeps) {
     receipt: GenerationReceipt;
     qualityThreshold: number;
   }): Promise<RegenerationResult> {
-    const { activityId, workflowExecution } = Context.current().info;
-    const { runId, workflowId } = workflowExecution;
+    const { activityId } = Context.current().info;
+    const { runId, workflowId } = currentRun();
     const { sectionIndex, courseId, receipt } = request;
     const draft = await deps.store.loadArtifact<SectionOutput>({ runId, kind: 'section', sectionIndex });
     const { input } = await committedCourse(deps.store, courseId);

@@ -12,7 +12,7 @@ export interface ChildWorker {
 }
 
 /** Settings the child must not inherit from the shell: it gets exactly the in-process worker's configuration. */
-const CONFIG_KEYS = /^(TEMPORAL_|DATABASE_URL$|LLM_|EMBEDDINGS_|SECTION_|QUALITY_THRESHOLD$|MIN_LESSONS$|MAX_COST_|WORKER_|HEARTBEAT_)/;
+const CONFIG_KEYS = /^(TEMPORAL_|PAYLOAD_CODEC_|DATABASE_URL$|LLM_|EMBEDDINGS_|SECTION_|QUALITY_THRESHOLD$|MIN_LESSONS$|MAX_COST_|WORKER_|HEARTBEAT_)/;
 
 export async function startChildWorker(workerEnv: Record<string, string>, timeoutMs = 180_000): Promise<ChildWorker> {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !CONFIG_KEYS.test(key)));

@@ -1,7 +1,7 @@
 // Everything a benchmark run needs, opened once and closed in reverse order: the stack (its own on free ports in a
 // temp dir, unless TEMPORAL_ADDRESS and DATABASE_URL point at one), the LLM simulator, one in-process worker on a
 // task queue of its own, a client, and the real activities for the in-process baselines.
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -16,6 +16,7 @@ import { startStack } from '../stack/stack';
 import { freePorts } from '../stack/util';
 import { buildWorker } from '../workers/build-worker';
 import { loadConfig, type WorkerConfig } from '../workers/config';
+import { connectClient, loadTemporalConnection, temporalSettingsOf } from '../workers/temporal-connection';
 import type { BenchOptions } from './options';
 
 export interface BenchEnv {
@@ -52,7 +53,9 @@ export async function openBenchEnv(options: BenchOptions): Promise<BenchEnv> {
     for (const close of closers.reverse()) await close().catch((e) => options.log(`cleanup: ${(e as Error).message}`));
   };
   try {
-    const ownStack = !(process.env.TEMPORAL_ADDRESS && process.env.DATABASE_URL);
+    // A Temporal named by the user's client configuration (TEMPORAL_ADDRESS or a profile) is used as it is.
+    const userTemporal = loadTemporalConnection();
+    const ownStack = !(userTemporal.addressConfigured && process.env.DATABASE_URL);
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'coursegen-bench-stack-'));
     // mkdtemp makes it 0700; as root, PostgreSQL runs as the `postgres` user and must be able to enter it.
     fs.chmodSync(root, 0o755);
@@ -68,17 +71,19 @@ export async function openBenchEnv(options: BenchOptions): Promise<BenchEnv> {
       temporalUiPort,
       postgresPort,
       log: (m) => /Temporal CLI|go: downloading|ready/.test(m) && options.log(m),
-      useExistingTemporalAddress: process.env.TEMPORAL_ADDRESS || undefined,
+      useExistingTemporalAddress: userTemporal.addressConfigured ? userTemporal.address : undefined,
       useExistingDatabaseUrl: process.env.DATABASE_URL || undefined,
     });
     closers.push(() => stack.stop());
-    const namespace = process.env.TEMPORAL_NAMESPACE || stack.namespace;
+    const namespace = userTemporal.addressConfigured ? userTemporal.namespace : stack.namespace;
 
     const sim = await startLlmSimulator({ port: 0, quiet: true, timeFactor: options.timeFactor, seed: options.seed });
     closers.push(() => sim.close());
 
     const taskQueue = `coursegen-bench-${randomBytes(4).toString('hex')}`;
     const workerEnv: Record<string, string> = {
+      // The user's TLS, API key, profile and payload keys travel with their server; our own stack needs none.
+      ...(userTemporal.addressConfigured ? temporalSettingsOf(process.env) : {}),
       TEMPORAL_ADDRESS: stack.temporalAddress,
       TEMPORAL_NAMESPACE: namespace,
       TEMPORAL_TASK_QUEUE: taskQueue,
@@ -92,12 +97,11 @@ export async function openBenchEnv(options: BenchOptions): Promise<BenchEnv> {
     };
     const config = loadConfig(workerEnv);
 
-    const [bundle, connection] = await Promise.all([
+    const [bundle, { client, connection }] = await Promise.all([
       bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: new DefaultLogger('WARN') }),
-      Connection.connect({ address: stack.temporalAddress }),
+      connectClient(config.temporal),
     ]);
     closers.push(() => connection.close());
-    const client = new Client({ connection, namespace });
 
     const built = await buildWorker(config, { workflowBundle: bundle as WorkflowBundleWithSourceMap });
     let failed: (error: Error) => void = () => undefined;

@@ -1,8 +1,12 @@
-// What the client needs from the environment: where Temporal and PostgreSQL are, and where the Web UI lives.
+// What the client needs from the environment: how to reach Temporal (the standard client configuration, the same
+// one the worker reads), where PostgreSQL is, and where the Web UI lives.
 import { DEFAULT_DATABASE_URL } from '../workers/config';
+import { loadTemporalConnection, type TemporalConnectionConfig } from '../workers/temporal-connection';
 import { DEFAULT_TASK_QUEUE } from '../workflows/types';
 
 export interface ClientConfig {
+  /** Connection settings and data converter; `address` and `namespace` below are its resolved values. */
+  temporal: TemporalConnectionConfig;
   address: string;
   namespace: string;
   taskQueue: string;
@@ -11,9 +15,11 @@ export interface ClientConfig {
 }
 
 export function loadClientConfig(env: NodeJS.ProcessEnv = process.env): ClientConfig {
+  const temporal = loadTemporalConnection(env);
   return {
-    address: env.TEMPORAL_ADDRESS || '127.0.0.1:7233',
-    namespace: env.TEMPORAL_NAMESPACE || 'default',
+    temporal,
+    address: temporal.address,
+    namespace: temporal.namespace,
     taskQueue: env.TEMPORAL_TASK_QUEUE || DEFAULT_TASK_QUEUE,
     databaseUrl: env.DATABASE_URL || DEFAULT_DATABASE_URL,
     uiUrl: (env.TEMPORAL_UI || 'http://127.0.0.1:8233').replace(/\/$/, ''),

@@ -12,6 +12,8 @@ import { stderrLog } from '../stack/log';
 import { PROJECT_ROOT } from '../stack/util';
 import { buildWorker } from '../workers/build-worker';
 import { DEFAULT_DATABASE_URL, loadConfig } from '../workers/config';
+import { loadTemporalConnection } from '../workers/temporal-connection';
+import { loadClientConfig } from './config';
 import { quietRuntime } from './runtime';
 import { generateCommand } from './generate';
 
@@ -42,7 +44,8 @@ async function main(): Promise<number> {
   quietRuntime();
 
   // Reuse a stack that `npm run services` already runs on the default ports; otherwise start one.
-  const temporalRunning = !process.env.TEMPORAL_ADDRESS && (await isListening(DEFAULT_PORTS.temporal));
+  const userTemporal = loadTemporalConnection();
+  const temporalRunning = !userTemporal.addressConfigured && (await isListening(DEFAULT_PORTS.temporal));
   const postgresRunning = !process.env.DATABASE_URL && (await pgIsReachable(DEFAULT_DATABASE_URL, 1000));
   const stack = await startStack({
     root: path.join(PROJECT_ROOT, '.stack'),
@@ -50,7 +53,7 @@ async function main(): Promise<number> {
     temporalUiPort: DEFAULT_PORTS.temporalUi,
     postgresPort: DEFAULT_PORTS.postgres,
     log,
-    useExistingTemporalAddress: process.env.TEMPORAL_ADDRESS || (temporalRunning ? `127.0.0.1:${DEFAULT_PORTS.temporal}` : undefined),
+    useExistingTemporalAddress: (userTemporal.addressConfigured ? userTemporal.address : undefined) || (temporalRunning ? `127.0.0.1:${DEFAULT_PORTS.temporal}` : undefined),
     useExistingDatabaseUrl: process.env.DATABASE_URL || (postgresRunning ? DEFAULT_DATABASE_URL : undefined),
   });
 
@@ -82,13 +85,7 @@ async function main(): Promise<number> {
         generateCommand({
           input: values.input!,
           rerun: true,
-          config: {
-            address: config.temporal.address,
-            namespace: config.temporal.namespace,
-            taskQueue: config.temporal.taskQueue,
-            databaseUrl: config.databaseUrl,
-            uiUrl: env.TEMPORAL_UI!,
-          },
+          config: loadClientConfig(env),
         }),
       );
     } finally {

@@ -1,9 +1,10 @@
 // `generate`: validate the input file, start (or attach to) the course's run, show progress, print the result.
 // Exit codes: 0 success, 1 the workflow failed, 2 the input was rejected before anything started.
-import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { CourseStore } from '../activities/store';
 import type { CourseStructure } from '../workflows/schemas';
+import { connectClient } from '../workers/temporal-connection';
 import type { GenerationMetadata, GenerationResult, GenerationSettings } from '../workflows/types';
 import { loadClientConfig, workflowUiLink, type ClientConfig } from './config';
 import { InputError, readJobInput } from './input-file';
@@ -35,9 +36,8 @@ export async function generateCommand(options: GenerateOptions): Promise<number>
     return 2;
   }
 
-  const connection = await Connection.connect({ address: config.address });
+  const { client, connection } = await connectClient(config.temporal);
   try {
-    const client = new Client({ connection, namespace: config.namespace });
     const { handle, started } = await startCourseGeneration(client, input, {
       taskQueue: config.taskQueue,
       rerun: options.rerun,

@@ -4,6 +4,8 @@
  * `eval`/scripts can read them); everything else goes to stderr.
  */
 import { parseArgs } from 'node:util';
+import { codecServerOptionsFromEnv, startCodecServer } from '../client/codec-server';
+import { loadCodecKeys } from '../workers/payload-codec';
 import { stderrLog } from './log';
 import { DEFAULT_PORTS, startStack, type RunningStack } from './stack';
 import { DEFAULT_STACK_ROOT, formatMs } from './util';
@@ -21,7 +23,10 @@ Options:
   -h, --help
 
 Environment: DATABASE_URL (use that PostgreSQL instead), TEMPORAL_ADDRESS
-(use that Temporal instead), TEMPORAL_CLI (path to a temporal binary).`;
+(use that Temporal instead), TEMPORAL_CLI (path to a temporal binary),
+PAYLOAD_CODEC_KEYS / PAYLOAD_CODEC_KEY_FILE (payloads are encrypted: also run
+the codec server and point the Web UI at it; CODEC_SERVER_* as for
+npm run codec-server).`;
 
 function port(value: string | undefined, fallback: number, flag: string): number {
   if (value === undefined) return fallback;
@@ -60,16 +65,27 @@ async function main(): Promise<number> {
     process.on('SIGTERM', onSignal);
   });
 
+  // With payload keys configured the Web UI shows ciphertext unless it can reach a codec server: run one here.
+  const temporalUiPort = port(values['ui-port'], temporalPort + 1000, 'ui-port');
+  const codecServer = loadCodecKeys(process.env).length > 0
+    ? await startCodecServer({
+        origins: [`http://127.0.0.1:${temporalUiPort}`, `http://localhost:${temporalUiPort}`],
+        ...codecServerOptionsFromEnv(),
+      })
+    : undefined;
+  if (codecServer) log(`payloads are encrypted; codec server for the Web UI on ${codecServer.url}`);
   const starting = startStack({
     root: values.root ?? DEFAULT_STACK_ROOT,
     temporalPort,
     // Temporal's own convention: UI on gRPC port + 1000.
-    temporalUiPort: port(values['ui-port'], temporalPort + 1000, 'ui-port'),
+    temporalUiPort,
     postgresPort: port(values['postgres-port'], DEFAULT_PORTS.postgres, 'postgres-port'),
     log,
     useExistingDatabaseUrl: process.env.DATABASE_URL || undefined,
     useExistingTemporalAddress: process.env.TEMPORAL_ADDRESS || undefined,
+    uiCodecEndpoint: codecServer?.url,
   });
+  void shutdown.then(() => codecServer?.close());
   const first = await Promise.race([starting.then((s) => s), shutdown.then(() => undefined)]);
   if (!first) {
     // Interrupted during start-up: wait for it to finish (or fail), then tear down.

@@ -27,6 +27,8 @@ export interface StackOptions {
   useExistingDatabaseUrl?: string;
   /** Use this Temporal server (host:port) instead of starting a dev server. */
   useExistingTemporalAddress?: string;
+  /** Payloads are encrypted: the dev server's Web UI decodes them through this codec server. */
+  uiCodecEndpoint?: string;
 }
 
 export interface RunningStack {
@@ -77,6 +79,7 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
       searchAttributes: SEARCH_ATTRIBUTES,
       logFile: path.join(logs, 'temporal.log'),
       log: opts.log,
+      uiCodecEndpoint: opts.uiCodecEndpoint,
     });
     return { value: { address: server.address, uiUrl: server.uiUrl }, readyMs: Date.now() - t0, exited: server.exited, stop: server.stop };
   };

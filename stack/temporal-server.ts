@@ -22,6 +22,8 @@ export interface TemporalDevServerOptions {
   log: StackLog;
   /** Give up waiting for readiness after this long. */
   readyTimeoutMs?: number;
+  /** The codec server the Web UI asks to decode encrypted payloads (`npm run codec-server`). */
+  uiCodecEndpoint?: string;
 }
 
 export interface TemporalDevServer {
@@ -67,6 +69,7 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions): Pr
     // the dev server the bottleneck with many courses at once (100 courses: 60 s → 19 s back to back). A crash
     // of the server process loses nothing with WAL; only an OS crash may lose the last transactions.
     '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal'];
+  if (opts.uiCodecEndpoint) args.push('--ui-codec-endpoint', opts.uiCodecEndpoint);
   // "default" always exists; other namespaces are created at launch.
   if (namespace !== 'default') args.push('--namespace', namespace);
   // Only honoured on a fresh SQLite file; waitForTemporal() adds any that are missing later.

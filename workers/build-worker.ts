@@ -9,6 +9,7 @@ import { createTextSanitizer } from '../activities/sanitize';
 import { CourseStore } from '../activities/store';
 import { SEARCH_ATTRIBUTE_TYPES } from '../workflows/search-attributes';
 import type { WorkerConfig } from './config';
+import { connectWorkerConnection } from './temporal-connection';
 
 export interface BuiltWorker {
   worker: Worker;
@@ -34,7 +35,7 @@ export async function buildWorker(config: WorkerConfig, options: BuildWorkerOpti
   let connection: NativeConnection | undefined = options.connection;
   try {
     await store.migrate();
-    connection ??= await NativeConnection.connect({ address: config.temporal.address });
+    connection ??= await connectWorkerConnection(config.temporal);
     await assertSearchAttributes(connection, config.temporal.namespace);
     const real = createActivities({
         settings: config.settings,
@@ -51,6 +52,7 @@ export async function buildWorker(config: WorkerConfig, options: BuildWorkerOpti
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
+      dataConverter: config.temporal.dataConverter,
       ...(options.workflowBundle
         ? { workflowBundle: options.workflowBundle }
         : { workflowsPath: require.resolve('../workflows') }),

@@ -3,6 +3,14 @@
 import { z } from 'zod';
 import { detectProvider, PROVIDER_KINDS, providerProfile, type ProviderKind } from '../activities/llm-provider';
 import { DEFAULT_TASK_QUEUE, type FanoutMode, type GenerationSettings } from '../workflows/types';
+import {
+  describeTemporalConnection,
+  loadTemporalConnection,
+  PAYLOAD_CODEC_SETTINGS,
+  TEMPORAL_CONNECTION_KEYS,
+  TemporalConfigError,
+  type TemporalConnectionConfig,
+} from './temporal-connection';
 
 export const OPENROUTER_BASE_URL = 'https://openrouter.ai/api/v1';
 /** The embedded PostgreSQL that `npm run services` and the demo start (stack/); any other via DATABASE_URL. */
@@ -22,8 +30,7 @@ const optionalString = z
   .transform((v) => (v && v.trim() ? v.trim() : undefined));
 
 const EnvSchema = z.object({
-  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
-  TEMPORAL_NAMESPACE: z.string().default('default'),
+  // Where Temporal is and how to authenticate is the standard client configuration (temporal-connection.ts).
   TEMPORAL_TASK_QUEUE: z.string().default(DEFAULT_TASK_QUEUE),
   DATABASE_URL: z.string().default(DEFAULT_DATABASE_URL),
 
@@ -92,10 +99,10 @@ export function parsePatience(value: string, context: z.RefinementCtx): number[]
 }
 
 /** Every environment variable the worker reads (the compose file is checked against it). */
-export const CONFIG_KEYS = Object.keys(EnvSchema.shape);
+export const CONFIG_KEYS = [...TEMPORAL_CONNECTION_KEYS, ...PAYLOAD_CODEC_SETTINGS, ...Object.keys(EnvSchema.shape)];
 
 export interface WorkerConfig {
-  temporal: { address: string; namespace: string; taskQueue: string };
+  temporal: TemporalConnectionConfig & { taskQueue: string };
   databaseUrl: string;
   llm: {
     baseURL: string;
@@ -140,8 +147,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   }
   const fanoutMode: FanoutMode = e.SECTION_FANOUT;
   const provider = e.LLM_PROVIDER ?? detectProvider(e.LLM_BASE_URL);
+  let temporal: TemporalConnectionConfig;
+  try {
+    temporal = loadTemporalConnection(env);
+  } catch (error) {
+    if (error instanceof TemporalConfigError) throw new ConfigError(error.message);
+    throw error;
+  }
   return {
-    temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE },
+    temporal: { ...temporal, taskQueue: e.TEMPORAL_TASK_QUEUE },
     databaseUrl: e.DATABASE_URL,
     llm: {
       baseURL: e.LLM_BASE_URL,
@@ -182,7 +196,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
 /** What is safe to print: everything but the keys. */
 export function describeConfig(config: WorkerConfig): Record<string, unknown> {
   return {
-    temporal: config.temporal,
+    temporal: { ...describeTemporalConnection(config.temporal), taskQueue: config.temporal.taskQueue },
     database: config.databaseUrl.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@'),
     llm: { ...config.llm, apiKey: '***' },
     embeddings: config.embeddings ? { ...config.embeddings, apiKey: '***' } : 'offline lexical similarity',

@@ -7,6 +7,7 @@ import { buildWorker } from './build-worker';
 import { createLlmMetrics } from './llm-metrics';
 import { knownModels, observeWorker } from './observability';
 import { installWorkerRuntime } from './telemetry';
+import { TemporalConfigError } from './temporal-connection';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -28,6 +29,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  console.error(error instanceof ConfigError ? error.message : error);
+  console.error(error instanceof ConfigError || error instanceof TemporalConfigError ? error.message : error);
   process.exit(1);
 });

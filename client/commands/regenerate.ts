@@ -2,7 +2,7 @@
 // and re-commit it. An open generation run takes the request as an Update (applied once its course is
 // committed); for a finished run, the course's revision workflow is started (or joined) with update-with-start.
 // Exit codes: 0 done, 1 the regeneration failed, 2 the request was rejected (no such course or section).
-import { Client, Connection, WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { Client, WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { CourseStore } from '../../activities/store';
 import type { courseRevisionWorkflow } from '../../workflows';
@@ -16,6 +16,7 @@ import {
   type RegenerationResult,
 } from '../../workflows/types';
 import { loadClientConfig, workflowUiLink, type ClientConfig } from '../config';
+import { connectClient } from '../../workers/temporal-connection';
 
 export interface RegenerateOptions {
   course: string;
@@ -34,9 +35,8 @@ export async function regenerateCommand(options: RegenerateOptions): Promise<num
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
   const request: RegenerateSectionRequest = { section_number: options.section, ...(options.model ? { model: options.model } : {}) };
-  const connection = await Connection.connect({ address: config.address });
+  const { client, connection } = await connectClient(config.temporal);
   try {
-    const client = new Client({ connection, namespace: config.namespace });
     const result = await sendRegeneration(client, config, options.course, request);
     if (options.json) stdout.write(`${JSON.stringify(result)}\n`);
     else {

@@ -1,7 +1,8 @@
 // What the operator commands (status, list, cancel) share: a connection per invocation, the run a user names,
 // and where output goes. Each command returns an exit code: 0 done, 1 the run is not in the expected state (or is
 // missing), 2 the arguments were wrong — so scripts can branch without parsing text.
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
+import { connectClient } from '../../workers/temporal-connection';
 import { loadClientConfig, type ClientConfig } from '../config';
 import { courseWorkflowId } from '../../workflows/types';
 
@@ -41,9 +42,9 @@ export function courseIdOf(workflowId: string): string | null {
 
 /** Runs `work` with a client of its own and closes the connection whatever happens. */
 export async function withClient<T>(config: ClientConfig, work: (client: Client) => Promise<T>): Promise<T> {
-  const connection = await Connection.connect({ address: config.address });
+  const { client, connection } = await connectClient(config.temporal);
   try {
-    return await work(new Client({ connection, namespace: config.namespace }));
+    return await work(client);
   } finally {
     await connection.close();
   }

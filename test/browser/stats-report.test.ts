@@ -11,7 +11,7 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import { CourseStore } from '../../activities/store';
 import { seedLedger } from '../../bench/ledger-fixture';
 import { statsCommand } from '../../client/commands/stats';
-import type { ClientConfig } from '../../client/config';
+import { loadClientConfig, type ClientConfig } from '../../client/config';
 import type { StatsReport } from '../../client/stats/report';
 import { createScratchDatabase } from '../support/pipeline';
 
@@ -55,7 +55,7 @@ afterAll(async () => {
 async function stats(options: { json?: boolean; html?: string }): Promise<string> {
   let out = '';
   const sink = new Writable({ write: (chunk, _e, done) => ((out += chunk.toString()), done()) });
-  const config: ClientConfig = { address: '', namespace: 'default', taskQueue: '', databaseUrl: db.url, uiUrl: UI };
+  const config: ClientConfig = loadClientConfig({ TEMPORAL_NAMESPACE: 'default', DATABASE_URL: db.url, TEMPORAL_UI: UI });
   expect(await statsCommand({ ...options, since: '24h', config, stdout: sink, stderr: new Writable({ write: (_c, _e, d) => d() }) })).toBe(0);
   return out;
 }

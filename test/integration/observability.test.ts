@@ -5,7 +5,7 @@
 import { Pool } from 'pg';
 import { Writable } from 'node:stream';
 import { statsCommand } from '../../client/commands/stats';
-import type { ClientConfig } from '../../client/config';
+import { loadClientConfig, type ClientConfig } from '../../client/config';
 import type { StatsReport } from '../../client/stats/report';
 import { startLlmSimulator, type LlmSimulator } from '../../simulator/server';
 import { freePorts } from '../../stack/util';
@@ -80,13 +80,13 @@ const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
 test(`${COURSES} courses under LLM faults: the ledger, stats --json, /metrics and the logs agree exactly`, async () => {
   const stack = testStackEnv();
-  const clientConfig: ClientConfig = {
-    address: stack.temporalAddress,
-    namespace: stack.namespace,
-    taskQueue: env.TEMPORAL_TASK_QUEUE,
-    databaseUrl: db.url,
-    uiUrl: stack.temporalUiUrl || 'http://127.0.0.1:8233',
-  };
+  const clientConfig: ClientConfig = loadClientConfig({
+    TEMPORAL_ADDRESS: stack.temporalAddress,
+    TEMPORAL_NAMESPACE: stack.namespace,
+    TEMPORAL_TASK_QUEUE: env.TEMPORAL_TASK_QUEUE,
+    DATABASE_URL: db.url,
+    TEMPORAL_UI: stack.temporalUiUrl || 'http://127.0.0.1:8233',
+  });
   const inputs = Array.from({ length: COURSES }, () => exampleInput());
   const outcomes = await Promise.all(inputs.map((input) => runGenerate(clientConfig, input)));
   if (!outcomes.some((o) => o.exitCode === 0)) console.log(outcomes.map((o) => o.stderr.slice(-600)).join("\n---\n"));

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { CourseStore } from '../../activities/store';
-import type { ClientConfig } from '../../client/config';
+import { loadClientConfig, type ClientConfig } from '../../client/config';
 import { generateCommand } from '../../client/generate';
 import { startLlmSimulator, type LlmSimulator, type SimulatorOptions } from '../../simulator/server';
 import { buildWorker } from '../../workers/build-worker';
@@ -103,13 +103,15 @@ export async function startChaosPipeline(
   });
   const built = await buildWorker(config, { workflowBundle: harness.bundle, connection: harness.nativeConnection });
   const running = built.worker.run();
-  const clientConfig: ClientConfig = {
-    address: stack.temporalAddress,
-    namespace: stack.namespace,
-    taskQueue,
-    databaseUrl,
-    uiUrl: stack.temporalUiUrl,
-  };
+  // The CLI reads the same settings as the worker (the payload codec's keys included), through the same loader.
+  const clientConfig: ClientConfig = loadClientConfig({
+    TEMPORAL_ADDRESS: stack.temporalAddress,
+    TEMPORAL_NAMESPACE: stack.namespace,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_UI: stack.temporalUiUrl,
+    ...options.env,
+  });
   const store = CourseStore.fromUrl(databaseUrl);
   return {
     sim,

@@ -85,9 +85,9 @@ export async function spawnWorker(env: WorkerEnv, options: { readyTimeoutMs?: nu
     });
     exitHookInstalled = true;
   }
-  // Only what the worker needs: a stray TEMPORAL_*/LLM_* variable of the jest process must not leak in.
+  // Only what the worker needs: a stray TEMPORAL_*/PAYLOAD_CODEC_*/LLM_* variable of the jest process must not leak in.
   const base = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !/^(TEMPORAL_|LLM_|EMBEDDINGS_|DATABASE_URL$|SECTION_|HEARTBEAT_)/.test(k)),
+    Object.entries(process.env).filter(([k]) => !/^(TEMPORAL_|PAYLOAD_CODEC_|LLM_|EMBEDDINGS_|DATABASE_URL$|SECTION_|HEARTBEAT_)/.test(k)),
   );
   const childEnv = { ...base, ...Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) };
   const child = spawn(TSX, ['workers/main.ts'], {

@@ -1,9 +1,17 @@
 // Temporal plumbing for tests: one workflow bundle per test file, connections to the run's dev server, and a
 // worker per test on its own task queue.
-import { Client, Connection } from '@temporalio/client';
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Client, Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
+import { temporal as temporalProto } from '@temporalio/proto';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Activities } from '../../activities';
 import { quietRuntime } from '../../client/runtime';
+import { connectClient, connectWorkerConnection, loadTemporalConnection } from '../../workers/temporal-connection';
+import { freePorts, OutputTail } from '../../stack/util';
+import { SEARCH_ATTRIBUTE_TYPES } from '../../workflows/search-attributes';
 import { testStackEnv } from './stack-env';
 
 export interface Harness {
@@ -17,12 +25,13 @@ export interface Harness {
 export async function createHarness(): Promise<Harness> {
   quietRuntime('ERROR');
   const env = testStackEnv();
-  const [connection, nativeConnection, bundle] = await Promise.all([
-    Connection.connect({ address: env.temporalAddress }),
-    NativeConnection.connect({ address: env.temporalAddress }),
+  // The same loader as the worker and the CLI, on the test stack's address (no payload keys).
+  const temporal = loadTemporalConnection({ TEMPORAL_ADDRESS: env.temporalAddress, TEMPORAL_NAMESPACE: env.namespace });
+  const [{ client, connection }, nativeConnection, bundle] = await Promise.all([
+    connectClient(temporal),
+    connectWorkerConnection(temporal),
     bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: new DefaultLogger('WARN') }),
   ]);
-  const client = new Client({ connection, namespace: env.namespace });
   return {
     client,
     connection,
@@ -43,4 +52,180 @@ export async function createMockedWorker(harness: Harness, taskQueue: string, ac
     workflowBundle: harness.bundle,
     activities,
   });
+}
+
+/** A throwaway PKI for TLS tests: one CA, the server's certificate for 127.0.0.1, a client's, and a stranger's. */
+export interface TestCertificates {
+  dir: string;
+  caCert: string;
+  serverCert: string;
+  serverKey: string;
+  clientCert: string;
+  clientKey: string;
+  /** Signed by another CA the server does not trust. */
+  strangerCert: string;
+  strangerKey: string;
+}
+
+export function generateTestCertificates(dir: string): TestCertificates {
+  const file = (name: string) => path.join(dir, name);
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  const selfSigned = (name: string, cn: string) =>
+    openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', `/CN=${cn}`,
+      '-keyout', file(`${name}.key`), '-out', file(`${name}.pem`), '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
+  const signed = (name: string, ca: string, cn: string, extensions: string) => {
+    openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', `/CN=${cn}`, '-keyout', file(`${name}.key`), '-out', file(`${name}.csr`));
+    fs.writeFileSync(file(`${name}.ext`), extensions);
+    openssl('x509', '-req', '-in', file(`${name}.csr`), '-CA', file(`${ca}.pem`), '-CAkey', file(`${ca}.key`), '-CAcreateserial', '-days', '1',
+      '-extfile', file(`${name}.ext`), '-out', file(`${name}.pem`));
+  };
+  selfSigned('ca', 'coursegen test CA');
+  selfSigned('stranger-ca', 'untrusted CA');
+  signed('server', 'ca', 'temporal-frontend', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
+  signed('client', 'ca', 'coursegen-worker', 'extendedKeyUsage=clientAuth\n');
+  signed('stranger', 'stranger-ca', 'coursegen-worker', 'extendedKeyUsage=clientAuth\n');
+  return {
+    dir,
+    caCert: file('ca.pem'),
+    serverCert: file('server.pem'),
+    serverKey: file('server.key'),
+    clientCert: file('client.pem'),
+    clientKey: file('client.key'),
+    strangerCert: file('stranger.pem'),
+    strangerKey: file('stranger.key'),
+  };
+}
+
+export interface MtlsTemporalServer {
+  address: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The production Temporal server on SQLite with its frontend requiring client certificates from `certs.caCert`,
+ * its namespace and the workflow's search attributes registered over mTLS. Only the frontend, history and
+ * matching services run: the internal worker service (system workflows) is not needed here.
+ */
+export async function startMtlsTemporalServer(binary: string, certs: TestCertificates, namespace = 'default'): Promise<MtlsTemporalServer> {
+  const [frontend, frontendMembership, frontendHttp, history, historyMembership, matching, matchingMembership] = await freePorts(7);
+  const dynamicConfig = path.join(certs.dir, 'dynamicconfig.yaml');
+  // Search attributes registered a moment ago must be visible to the worker's start-up check at once.
+  fs.writeFileSync(dynamicConfig, 'system.forceSearchAttributesCacheRefreshOnRead:\n  - value: true\n');
+  const sqlite = (name: string) => `
+      sql:
+        pluginName: sqlite
+        databaseName: ${path.join(certs.dir, `${name}.db`)}
+        connectAddr: localhost
+        connectProtocol: tcp
+        connectAttributes: { mode: rwc, setup: true, journal_mode: wal }
+        maxConns: 1
+        maxIdleConns: 1`;
+  const service = (grpc: number, membership: number, extra = '') => `
+    rpc:
+      grpcPort: ${grpc}
+      membershipPort: ${membership}
+      bindOnLocalHost: true${extra}`;
+  const config = `
+log: { stdout: true, level: warn }
+persistence:
+  defaultStore: default
+  visibilityStore: visibility
+  numHistoryShards: 1
+  datastores:
+    default:${sqlite('temporal')}
+    visibility:${sqlite('visibility')}
+global:
+  membership: { maxJoinDuration: 30s, broadcastAddress: 127.0.0.1 }
+  tls:
+    frontend:
+      server:
+        requireClientAuth: true
+        certFile: ${certs.serverCert}
+        keyFile: ${certs.serverKey}
+        clientCaFiles: [${certs.caCert}]
+    # The frontend's own calls to itself (the operator API describing the namespace) present a client certificate too.
+    systemWorker:
+      certFile: ${certs.clientCert}
+      keyFile: ${certs.clientKey}
+      client: { serverName: localhost, rootCaFiles: [${certs.caCert}] }
+services:
+  frontend:${service(frontend, frontendMembership, `\n      httpPort: ${frontendHttp}`)}
+  history:${service(history, historyMembership)}
+  matching:${service(matching, matchingMembership)}
+clusterMetadata:
+  enableGlobalNamespace: false
+  failoverVersionIncrement: 10
+  masterClusterName: active
+  currentClusterName: active
+  clusterInformation:
+    active: { enabled: true, initialFailoverVersion: 1, rpcName: frontend, rpcAddress: "127.0.0.1:${frontend}", httpAddress: "127.0.0.1:${frontendHttp}" }
+dcRedirectionPolicy: { policy: noop }
+dynamicConfigClient: { filepath: ${dynamicConfig}, pollInterval: 10s }
+`;
+  const configFile = path.join(certs.dir, 'temporal-server.yaml');
+  fs.writeFileSync(configFile, config);
+  const tail = new OutputTail();
+  const child = spawn(binary, ['--config-file', configFile, '--allow-no-auth', 'start', '--service', 'frontend', '--service', 'history', '--service', 'matching'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? certs.dir },
+  });
+  child.stdout.on('data', (c: Buffer) => tail.push(c.toString()));
+  child.stderr.on('data', (c: Buffer) => tail.push(c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  const address = `127.0.0.1:${frontend}`;
+  const temporal = loadTemporalConnection({
+    TEMPORAL_ADDRESS: address,
+    TEMPORAL_NAMESPACE: namespace,
+    TEMPORAL_TLS_SERVER_CA_CERT_PATH: certs.caCert,
+    TEMPORAL_TLS_CLIENT_CERT_PATH: certs.clientCert,
+    TEMPORAL_TLS_CLIENT_KEY_PATH: certs.clientKey,
+  });
+  const deadline = Date.now() + 120_000;
+  try {
+    const connection = await (async () => {
+      for (;;) {
+        if (child.exitCode !== null) throw new Error(`the Temporal server exited with ${child.exitCode}`);
+        try {
+          return (await connectClient(temporal)).connection;
+        } catch (error) {
+          if (Date.now() > deadline) throw error;
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      }
+    })();
+    try {
+      await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') }).catch((error: { code?: number }) => {
+        if (error.code !== 6) throw error; // ALREADY_EXISTS
+      });
+      const IndexedValueType = temporalProto.api.enums.v1.IndexedValueType;
+      const types: Record<string, temporalProto.api.enums.v1.IndexedValueType> = {
+        Keyword: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+        Double: IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE,
+      };
+      const searchAttributes = Object.fromEntries(Object.entries(SEARCH_ATTRIBUTE_TYPES).map(([name, type]) => [name, types[type]]));
+      for (;;) {
+        try {
+          await connection.operatorService.addSearchAttributes({ namespace, searchAttributes });
+          break;
+        } catch (error) {
+          // A namespace registered a moment ago reaches the server's cache within its 2 s refresh.
+          if (Date.now() > deadline) throw error;
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      }
+    } finally {
+      await connection.close();
+    }
+  } catch (error) {
+    await stop();
+    throw new Error(`the mTLS Temporal server did not start: ${(error as Error).message}\n--- last output ---\n${tail}`);
+  }
+  return { address, stop };
 }

@@ -2,6 +2,7 @@
 // record what the workflow asked for; behaviour per test is injected through `overrides`.
 import { Context } from '@temporalio/activity';
 import type { Activities } from '../../activities';
+import { currentRun } from '../../activities/current-run';
 import type { GenerationReceipt, GenerationSettings } from '../../workflows/types';
 
 export interface MockLog {
@@ -76,7 +77,7 @@ export function mockActivities(overrides: Partial<Activities> = {}, options: { e
     },
     async commitCourseActivity(request) {
       log.calls.push('commit');
-      const info = Context.current().info.workflowExecution;
+      const info = currentRun();
       return {
         model_used: { metadata: request.metadataReceipt.model, sections: '', per_section: request.sectionReceipts.map((r) => r.model) },
         total_tokens: { metadata: 0, sections: 0, validation: 0, total: 0 },
@@ -102,7 +103,7 @@ export function mockActivities(overrides: Partial<Activities> = {}, options: { e
     },
     async commitRegeneratedSectionActivity({ sectionIndex, receipt: r }) {
       log.calls.push(`commitRegenerated:${sectionIndex}`);
-      const info = Context.current().info.workflowExecution;
+      const info = currentRun();
       return { section_number: sectionIndex + 1, section_title: r.title, model: r.model, attempt: r.attempt, similarity: 0.9, tokens: r.tokens, cost_usd: r.costUsd, workflow_id: info.workflowId };
     },
     async recordFailureActivity(record) {

@@ -2,7 +2,7 @@
 // one worker on its own task queue, and the CLI's generate command driven in-process.
 import type { Activities } from '../../activities';
 import { CourseStore } from '../../activities/store';
-import type { ClientConfig } from '../../client/config';
+import { loadClientConfig, type ClientConfig } from '../../client/config';
 import { startLlmSimulator, type LlmSimulator, type SimulatorOptions } from '../../simulator/server';
 import { buildWorker, type BuiltWorker } from '../../workers/build-worker';
 import { loadConfig, type WorkerConfig } from '../../workers/config';
@@ -59,13 +59,15 @@ export async function startPipeline(
     connection: harness.nativeConnection,
     wrapActivities: options.wrapActivities,
   });
-  const clientConfig: ClientConfig = {
-    address: stack.temporalAddress,
-    namespace: stack.namespace,
-    taskQueue,
-    databaseUrl: stack.databaseUrl,
-    uiUrl: stack.temporalUiUrl,
-  };
+  // The CLI reads the same settings as the worker (the payload codec's keys included), through the same loader.
+  const clientConfig: ClientConfig = loadClientConfig({
+    TEMPORAL_ADDRESS: stack.temporalAddress,
+    TEMPORAL_NAMESPACE: stack.namespace,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    DATABASE_URL: stack.databaseUrl,
+    TEMPORAL_UI: stack.temporalUiUrl,
+    ...options.env,
+  });
   const store = CourseStore.fromUrl(stack.databaseUrl);
   const running = built.worker.run();
 
