@@ -17,10 +17,9 @@ import { freePorts } from '../../stack/util';
 import { buildWorker, type BuiltWorker } from '../../workers/build-worker';
 import { loadConfig } from '../../workers/config';
 import { AesGcmPayloadCodec, parseCodecKeys } from '../../workers/payload-codec';
-import { runGenerate } from '../support/chaos-pipeline';
 import { exampleInput } from '../support/fixtures';
 import { createHarness, type Harness } from '../support/harness';
-import { startPipeline, type Pipeline } from '../support/pipeline';
+import { runGenerate, startPipeline, type Pipeline } from '../support/pipeline';
 import { testStackEnv, uniqueTaskQueue } from '../support/stack-env';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';

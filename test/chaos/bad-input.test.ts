@@ -1,4 +1,4 @@
-// Bad input: 200+ malformed inputs (test/support/chaos-bad-inputs.ts) through the CLI's generate command and
+// Bad input: 200+ malformed inputs (test/fixtures/bad-inputs.ts) through the CLI's generate command and
 // straight to the workflow with a Temporal client, bypassing the CLI. Every one is rejected before any LLM call:
 // exit code 2 from the CLI, VALIDATION_FAILED from the workflow (or, above Temporal's 2 MiB payload limit, a start
 // the server refuses). A sample also goes through the real CLI process (`tsx client/cli.ts generate`). Afterwards
@@ -10,9 +10,9 @@ import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { GenerationJobInputSchema } from '../../workflows/schemas';
 import { ErrorType, WORKFLOW_TYPE } from '../../workflows/types';
-import { generateBadInputs, type BadInput } from '../support/chaos-bad-inputs';
+import { generateBadInputs, type BadInput } from '../fixtures/bad-inputs';
 import { report, withPg } from '../support/chaos-helpers';
-import { startChaosPipeline, writeInputFile, type ChaosPipeline } from '../support/chaos-pipeline';
+import { startPipeline, writeInputFile, type Pipeline } from '../support/pipeline';
 import { PROJECT_ROOT } from '../support/chaos-worker';
 import { exampleInput } from '../support/fixtures';
 import { createHarness, type Harness } from '../support/harness';
@@ -24,12 +24,12 @@ const CLI_SAMPLE = 6;
 jest.setTimeout(240_000);
 
 let harness: Harness;
-let pipeline: ChaosPipeline;
+let pipeline: Pipeline;
 const inputs = generateBadInputs();
 
 beforeAll(async () => {
   harness = await createHarness();
-  pipeline = await startChaosPipeline(harness);
+  pipeline = await startPipeline(harness);
   pipeline.sim.resetStats();
 });
 

@@ -4,20 +4,20 @@
 // never half-updated (its run_id and its metadata's run_id always agree) and ends up once, with the new run_id.
 import { courseWorkflowId } from '../../workflows/types';
 import { persistedCounts, report, waitFor, withPg } from '../support/chaos-helpers';
-import { startChaosPipeline, type ChaosPipeline } from '../support/chaos-pipeline';
+import { startPipeline, type Pipeline } from '../support/pipeline';
 import { exampleInput } from '../support/fixtures';
 import { createHarness, type Harness } from '../support/harness';
 
 jest.setTimeout(180_000);
 
 let harness: Harness;
-let pipeline: ChaosPipeline;
+let pipeline: Pipeline;
 const input = exampleInput({ sections: 3 });
 
 beforeAll(async () => {
   harness = await createHarness();
   // Slow enough that the second command arrives while the first run is in flight.
-  pipeline = await startChaosPipeline(harness, { simulator: { timeFactor: 0.02 } });
+  pipeline = await startPipeline(harness, { simulator: { timeFactor: 0.02 } });
 });
 
 afterAll(async () => {

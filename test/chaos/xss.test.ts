@@ -10,7 +10,7 @@ import { GenerationJobInputSchema, type GenerationJobInput } from '../../workflo
 import { ErrorType } from '../../workflows/types';
 import { LEGIT_TEXTS, XSS_VECTORS } from '../fixtures/xss-vectors';
 import { report, withPg } from '../support/chaos-helpers';
-import { startChaosPipeline, type ChaosPipeline } from '../support/chaos-pipeline';
+import { startPipeline, type Pipeline } from '../support/pipeline';
 import { exampleInput } from '../support/fixtures';
 import { createHarness, type Harness } from '../support/harness';
 import { isPlaceholderText } from '../../activities/placeholders';
@@ -18,11 +18,11 @@ import { isPlaceholderText } from '../../activities/placeholders';
 jest.setTimeout(180_000);
 
 let harness: Harness;
-let pipeline: ChaosPipeline;
+let pipeline: Pipeline;
 
 beforeAll(async () => {
   harness = await createHarness();
-  pipeline = await startChaosPipeline(harness);
+  pipeline = await startPipeline(harness);
 });
 
 afterAll(async () => {

@@ -9,10 +9,9 @@ import { loadClientConfig, type ClientConfig } from '../../client/config';
 import type { StatsReport } from '../../client/stats/report';
 import { startLlmSimulator, type LlmSimulator } from '../../simulator/server';
 import { freePorts } from '../../stack/util';
-import { runGenerate } from '../support/chaos-pipeline';
 import { chaosWorkerEnv, spawnWorker, type WorkerEnv, type WorkerProcess } from '../support/chaos-worker';
 import { exampleInput } from '../support/fixtures';
-import { createScratchDatabase, FAST_TIME_FACTOR } from '../support/pipeline';
+import { createScratchDatabase, FAST_TIME_FACTOR, runGenerate } from '../support/pipeline';
 import { testStackEnv } from '../support/stack-env';
 
 const COURSES = Number(process.env.OBSERVABILITY_COURSES || 4);

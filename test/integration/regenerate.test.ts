@@ -5,8 +5,7 @@ import { regenerateCommand } from '../../client/commands/regenerate';
 import { startCourseGeneration } from '../../client/start';
 import { regenerateSectionUpdate } from '../../workflows/messages';
 import { exampleInput } from '../support/fixtures';
-import { captureStream } from '../support/chaos-pipeline';
-import { usePipeline } from '../support/pipeline';
+import { captureStream, usePipeline } from '../support/pipeline';
 
 const context = usePipeline();
 

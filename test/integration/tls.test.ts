@@ -13,7 +13,7 @@ import { buildWorker } from '../../workers/build-worker';
 import { connectClient } from '../../workers/temporal-connection';
 import { loadConfig } from '../../workers/config';
 import { report } from '../support/chaos-helpers';
-import { runGenerate } from '../support/chaos-pipeline';
+import { runGenerate } from '../support/pipeline';
 import { PROJECT_ROOT } from '../support/chaos-worker';
 import { exampleInput } from '../support/fixtures';
 import { createHarness, generateTestCertificates, startMtlsTemporalServer, type Harness, type MtlsTemporalServer, type TestCertificates } from '../support/harness';

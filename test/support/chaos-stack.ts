@@ -1,7 +1,9 @@
-// Private servers for chaos cases that stop them: the shared stack of the jest run (global-setup) is used by other
+// Private servers for chaos cases that stop them (and, at the end of this file, a TCP proxy that cuts one off at an
+// exact statement): the shared stack of the jest run (global-setup) is used by other
 // test files in parallel and must never go down. Each private server lives in its own temp folder on free ports
 // and can be stopped and started again on the same data (SQLite file / PostgreSQL data directory) and port.
 import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -146,6 +148,174 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
       await stop();
       process.off('exit', killOnExit);
       fs.rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+// A TCP proxy in front of a private PostgreSQL that lets a chaos test start an outage at an exact point of a run.
+// The worker connects through it; the proxy reads the frontend protocol (startup, then typed messages) and, for each
+// statement executed (a Bind after its Parse, or a simple Query), asks an armed trigger whether this is the moment.
+// When it is, that statement is never forwarded: every connection is cut and new ones are refused (the listener
+// closes, so clients get ECONNREFUSED) until `restore()`. The test stops the real PostgreSQL at the same moment, so
+// what the worker meets is a real outage; the proxy only decides when it begins.
+
+export interface Statement {
+  /** SQL text of the statement being executed. */
+  query: string;
+  /** Its parameters as text (null for SQL NULL). */
+  params: Array<string | null>;
+}
+
+export interface TcpProxy {
+  port: number;
+  /** Rewrites a postgres:// URL to go through the proxy. */
+  wrap(databaseUrl: string): string;
+  /** Arms a one-shot trigger: the first statement matching `test` starts the outage instead of running, then
+   * `onTrigger` is called. */
+  arm(test: (statement: Statement) => boolean, onTrigger: () => void): void;
+  /** Starts the outage now: every connection cut, new ones refused. */
+  cut(): Promise<void>;
+  /** Ends the outage: connections are accepted and relayed again. */
+  restore(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const SSL_REQUEST_CODE = 80877103;
+const GSSENC_REQUEST_CODE = 80877104;
+
+/** Splits the client→server byte stream into whole protocol messages and reports executed statements. */
+class FrontendReader {
+  private buffer: Buffer = Buffer.alloc(0);
+  private startupDone = false;
+  private lastParsed = '';
+
+  /** Whole messages now available, each with the statement it executes (if any). */
+  push(chunk: Buffer): Array<{ bytes: Buffer; statement?: Statement }> {
+    this.buffer = this.buffer.length ? Buffer.concat([this.buffer, chunk]) : chunk;
+    const out: Array<{ bytes: Buffer; statement?: Statement }> = [];
+    for (;;) {
+      if (!this.startupDone) {
+        // Untyped: int32 length, int32 code (SSLRequest / GSSENCRequest are followed by the real startup message).
+        if (this.buffer.length < 8) break;
+        const length = this.buffer.readInt32BE(0);
+        if (this.buffer.length < length) break;
+        const code = this.buffer.readInt32BE(4);
+        if (code !== SSL_REQUEST_CODE && code !== GSSENC_REQUEST_CODE) this.startupDone = true;
+        out.push({ bytes: this.take(length) });
+        continue;
+      }
+      if (this.buffer.length < 5) break;
+      const length = 1 + this.buffer.readInt32BE(1);
+      if (this.buffer.length < length) break;
+      const bytes = this.take(length);
+      out.push({ bytes, statement: this.statementOf(bytes) });
+    }
+    return out;
+  }
+
+  private take(length: number): Buffer {
+    const bytes = this.buffer.subarray(0, length);
+    this.buffer = this.buffer.subarray(length);
+    return bytes;
+  }
+
+  private statementOf(message: Buffer): Statement | undefined {
+    const type = String.fromCharCode(message[0]);
+    if (type === 'Q') return { query: message.subarray(5, message.length - 1).toString('utf8'), params: [] };
+    if (type === 'P') {
+      const nameEnd = message.indexOf(0, 5);
+      this.lastParsed = message.subarray(nameEnd + 1, message.indexOf(0, nameEnd + 1)).toString('utf8');
+      return undefined;
+    }
+    if (type !== 'B') return undefined;
+    let offset = message.indexOf(0, 5) + 1; // portal name
+    offset = message.indexOf(0, offset) + 1; // statement name
+    const formats = message.readInt16BE(offset);
+    offset += 2 + 2 * formats;
+    const count = message.readInt16BE(offset);
+    offset += 2;
+    const params: Array<string | null> = [];
+    for (let i = 0; i < count; i++) {
+      const length = message.readInt32BE(offset);
+      offset += 4;
+      if (length < 0) params.push(null);
+      else {
+        params.push(message.subarray(offset, offset + length).toString('utf8'));
+        offset += length;
+      }
+    }
+    return { query: this.lastParsed, params };
+  }
+}
+
+export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
+  const sockets = new Set<net.Socket>();
+  let trigger: { test: (statement: Statement) => boolean; onTrigger: () => void } | null = null;
+  let server: net.Server | null = null;
+  let port = 0;
+
+  const onConnection = (client: net.Socket) => {
+    const upstream = net.connect(targetPort, targetHost);
+    sockets.add(client);
+    sockets.add(upstream);
+    const reader = new FrontendReader();
+    const drop = () => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    client.on('data', (chunk: Buffer) => {
+      for (const { bytes, statement } of reader.push(chunk)) {
+        const armed = trigger;
+        if (statement && armed && armed.test(statement)) {
+          trigger = null;
+          void cut().then(armed.onTrigger);
+          return;
+        }
+        upstream.write(bytes);
+      }
+    });
+    upstream.on('data', (chunk: Buffer) => client.write(chunk));
+    client.on('error', drop);
+    upstream.on('error', drop);
+    client.on('close', drop);
+    upstream.on('close', drop);
+  };
+  const listen = () =>
+    new Promise<void>((resolve, reject) => {
+      const s = net.createServer(onConnection);
+      s.once('error', reject);
+      s.listen({ port, host: '127.0.0.1' }, () => {
+        s.off('error', reject);
+        port = (s.address() as net.AddressInfo).port;
+        server = s;
+        resolve();
+      });
+    });
+
+  const cut = async () => {
+    const s = server;
+    server = null;
+    for (const socket of sockets) socket.destroy();
+    sockets.clear();
+    if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
+  };
+
+  await listen();
+  return {
+    port,
+    wrap: (databaseUrl) => databaseUrl.replace(/@([^/:]+):(\d+)\//, `@127.0.0.1:${port}/`),
+    arm(test, onTrigger) {
+      trigger = { test, onTrigger };
+    },
+    cut,
+    async restore() {
+      if (!server) await listen();
+    },
+    async close() {
+      trigger = null;
+      await cut();
     },
   };
 }

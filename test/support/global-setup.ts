@@ -9,8 +9,7 @@ import path from 'node:path';
 import { stderrLog, type StackLog } from '../../stack/log';
 import { startStack, STACK_NAMESPACE, type RunningStack } from '../../stack/stack';
 import { freePorts, formatMs } from '../../stack/util';
-import { TEST_STACK_FILE } from './stack-env';
-import { STACK_HANDLE, type GlobalStackHandle } from './stack-handle';
+import { STACK_HANDLE, TEST_STACK_FILE, type GlobalStackHandle } from './stack-env';
 
 export default async function globalSetup(): Promise<void> {
   // Quiet on CI and when output isn't a terminal, but always one timing line per component.

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
-import { TEST_STACK_FILE } from './stack-env';
-import { STACK_HANDLE, type GlobalStackHandle } from './stack-handle';
+import { STACK_HANDLE, TEST_STACK_FILE, type GlobalStackHandle } from './stack-env';
 
 export default async function globalTeardown(): Promise<void> {
   const handle = (globalThis as Record<symbol, unknown>)[STACK_HANDLE] as GlobalStackHandle | undefined;

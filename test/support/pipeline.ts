@@ -1,15 +1,75 @@
-// The real pipeline for integration tests: LLM simulator + real activities + PostgreSQL + the run's dev server,
-// one worker on its own task queue, and the CLI's generate command driven in-process.
+// The real pipeline for integration and chaos tests: LLM simulator + real activities + PostgreSQL + the run's dev
+// server, one worker on its own task queue, and the CLI's generate command driven in-process. Jest-free except
+// `usePipeline`, so the history recorder can use it too.
+import { rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
 import type { Activities } from '../../activities';
 import { CourseStore } from '../../activities/store';
 import { loadClientConfig, type ClientConfig } from '../../client/config';
+import { generateCommand } from '../../client/generate';
 import { startLlmSimulator, type LlmSimulator, type SimulatorOptions } from '../../simulator/server';
 import { buildWorker, type BuiltWorker } from '../../workers/build-worker';
 import { loadConfig, type WorkerConfig } from '../../workers/config';
 import type { GenerationSettings } from '../../workflows/types';
-import { runGenerate, type CliOutcome } from './chaos-pipeline';
 import { createHarness, type Harness } from './harness';
 import { testStackEnv, uniqueTaskQueue } from './stack-env';
+
+export interface GenerateRunOptions {
+  rerun?: boolean;
+  fresh?: boolean;
+  overrides?: Partial<GenerationSettings>;
+}
+
+export interface CliOutcome {
+  exitCode: number;
+  json: any;
+  stderr: string;
+}
+
+export function captureStream(): { stream: Writable & { isTTY?: boolean }; text(): string } {
+  let text = '';
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      text += chunk.toString();
+      done();
+    },
+  });
+  return { stream, text: () => text };
+}
+
+let fileCounter = 0;
+
+/** Writes `input` (a string verbatim, anything else as JSON) to a fresh temp file and returns its path. */
+export async function writeInputFile(input: unknown): Promise<string> {
+  const file = path.join(os.tmpdir(), `coursegen-test-input-${process.pid}-${++fileCounter}-${Date.now()}.json`);
+  await writeFile(file, typeof input === 'string' ? input : JSON.stringify(input));
+  return file;
+}
+
+export async function runGenerate(clientConfig: ClientConfig, input: unknown, options: GenerateRunOptions = {}): Promise<CliOutcome> {
+  const file = await writeInputFile(input);
+  const out = captureStream();
+  const err = captureStream();
+  let exitCode: number;
+  try {
+    exitCode = await generateCommand({
+      input: file,
+      json: true,
+      rerun: options.rerun,
+      fresh: options.fresh,
+      overrides: options.overrides,
+      config: clientConfig,
+      stdout: out.stream,
+      stderr: err.stream as unknown as NodeJS.WriteStream,
+    });
+  } finally {
+    await rm(file, { force: true });
+  }
+  const stdout = out.text().trim();
+  return { exitCode, json: stdout ? JSON.parse(stdout) : null, stderr: err.text() };
+}
 
 /** Simulated latencies: the seeds' 20 s / 75 s × 0.004 = 80 ms / 300 ms, enough to overlap a group's calls. */
 export const FAST_TIME_FACTOR = 0.004;
@@ -19,12 +79,11 @@ export interface Pipeline {
   config: WorkerConfig;
   clientConfig: ClientConfig;
   store: CourseStore;
+  taskQueue: string;
   /** Runs `generate --json` for this input; returns the exit code, parsed stdout and stderr. */
-  generate(input: unknown, options?: { rerun?: boolean; fresh?: boolean; overrides?: Partial<GenerationSettings> }): Promise<GenerateOutcome>;
+  generate(input: unknown, options?: GenerateRunOptions): Promise<CliOutcome>;
   close(): Promise<void>;
 }
-
-export type GenerateOutcome = CliOutcome;
 
 
 export async function startPipeline(
@@ -36,16 +95,19 @@ export async function startPipeline(
     wrapActivities?: (real: Activities) => Partial<Activities>;
     /** Point EMBEDDINGS_BASE_URL at the simulator's /v1/embeddings. */
     embeddingsFromSimulator?: boolean;
+    /** Another PostgreSQL than the run's shared one (a private server a chaos test stops). */
+    databaseUrl?: string;
   } = {},
 ): Promise<Pipeline> {
   const stack = testStackEnv();
+  const databaseUrl = options.databaseUrl ?? stack.databaseUrl;
   const sim = await startLlmSimulator({ port: 0, quiet: true, timeFactor: FAST_TIME_FACTOR, ...options.simulator });
   const taskQueue = uniqueTaskQueue('it');
   const config = loadConfig({
     TEMPORAL_ADDRESS: stack.temporalAddress,
     TEMPORAL_NAMESPACE: stack.namespace,
     TEMPORAL_TASK_QUEUE: taskQueue,
-    DATABASE_URL: stack.databaseUrl,
+    DATABASE_URL: databaseUrl,
     LLM_BASE_URL: sim.url,
     LLM_API_KEY: 'test-key-not-secret',
     SECTION_GROUP_DELAY_MS: '200',
@@ -64,11 +126,11 @@ export async function startPipeline(
     TEMPORAL_ADDRESS: stack.temporalAddress,
     TEMPORAL_NAMESPACE: stack.namespace,
     TEMPORAL_TASK_QUEUE: taskQueue,
-    DATABASE_URL: stack.databaseUrl,
+    DATABASE_URL: databaseUrl,
     TEMPORAL_UI: stack.temporalUiUrl,
     ...options.env,
   });
-  const store = CourseStore.fromUrl(stack.databaseUrl);
+  const store = CourseStore.fromUrl(databaseUrl);
   const running = built.worker.run();
 
   return {
@@ -76,6 +138,7 @@ export async function startPipeline(
     config,
     clientConfig,
     store,
+    taskQueue,
     generate: (input, runOptions = {}) => runGenerate(clientConfig, input, runOptions),
     async close() {
       built.worker.shutdown();

@@ -48,3 +48,13 @@ export function uniqueTaskQueue(prefix: string): string {
   counter += 1;
   return `${prefix}-${process.env.JEST_WORKER_ID ?? '0'}-${process.pid}-${counter}-${crypto.randomBytes(4).toString('hex')}`;
 }
+
+/** Shared between global-setup and global-teardown, which run in the same jest parent process. */
+export const STACK_HANDLE = Symbol.for('coursegen.testStack');
+
+export interface GlobalStackHandle {
+  stop(): Promise<void>;
+  /** Temp dir holding the run's data and logs; removed at teardown. */
+  root: string;
+  pid: number;
+}
