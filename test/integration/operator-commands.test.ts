@@ -1,12 +1,11 @@
 // The operator commands (status, list, cancel) against the real stack: a worker with real activities, the LLM
 // simulator slowed down so runs stay open while we look at them, PostgreSQL and the dev server.
-import { Writable } from 'node:stream';
 import { cancelCommand, type CancelOutcome } from '../../client/commands/cancel';
 import { listCommand, type ListedRun } from '../../client/commands/list';
 import type { RunReport } from '../../client/commands/run-report';
 import { statusCommand } from '../../client/commands/status';
 import { exampleInput } from '../support/fixtures';
-import { usePipeline } from '../support/pipeline';
+import { runOperatorCommand, usePipeline } from '../support/pipeline';
 
 /** Section calls take 75 s × 0.05 = 3.75 s: long enough to catch a run mid-flight, short enough for CI. */
 const SLOW = 0.05;
@@ -17,34 +16,8 @@ const context = usePipeline({
   env: { HEARTBEAT_TIMEOUT_MS: '2000' },
 });
 
-interface Ran<T> {
-  code: number;
-  stdout: string;
-  stderr: string;
-  json: T;
-}
-
-type Command<O> = (options: O) => Promise<number>;
-
-async function run<T = any, O extends object = object>(command: Command<O>, options: O): Promise<Ran<T>> {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (s: string) => void) =>
-    new Writable({
-      write(chunk, _encoding, done) {
-        append(chunk.toString());
-        done();
-      },
-    });
-  const code = await command({
-    ...options,
-    config: context.pipeline.clientConfig,
-    stdout: sink((s) => (stdout += s)),
-    stderr: sink((s) => (stderr += s)),
-  });
-  const json = (options as { json?: boolean }).json && stdout.trim() ? JSON.parse(stdout) : null;
-  return { code, stdout, stderr, json };
-}
+const run = <T = any, O extends object = object>(command: Parameters<typeof runOperatorCommand<T, O>>[0], options: O) =>
+  runOperatorCommand<T, O>(command, options, context.pipeline.clientConfig);
 
 /** Polls until `probe` returns a value; fails with `what` when the deadline passes. */
 async function eventually<T>(probe: () => Promise<T | null | undefined>, what: string, timeoutMs = 60_000): Promise<T> {

@@ -2,7 +2,6 @@
 // an off-topic section is repaired by the next model; a provider outage of one section longer than the retry
 // policy ends in a completed course after a patience round; operators retry now or give up; a failed course
 // started again pays only for the sections that failed. Calls are counted at the simulator.
-import { Writable } from 'node:stream';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { RunReport } from '../../client/commands/run-report';
@@ -16,7 +15,7 @@ import { courseWorkflowId, ErrorType, WAITING_PHASE, type GenerationMetadata } f
 import { report, waitFor } from '../support/chaos-helpers';
 import { exampleInput } from '../support/fixtures';
 import { createHarness, type Harness } from '../support/harness';
-import { startPipeline, type Pipeline } from '../support/pipeline';
+import { runOperatorCommand, startPipeline, type Pipeline } from '../support/pipeline';
 
 jest.setTimeout(120_000);
 
@@ -64,25 +63,6 @@ async function waitingSection(input: GenerationJobInput, sectionNumber: number) 
   );
 }
 
-async function runCommand<O extends object>(command: (options: O) => Promise<number>, options: O, pipeline: Pipeline) {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (s: string) => void) =>
-    new Writable({
-      write(chunk, _encoding, done) {
-        append(chunk.toString());
-        done();
-      },
-    });
-  const code = await command({
-    ...options,
-    config: pipeline.clientConfig,
-    stdout: sink((s) => (stdout += s)),
-    stderr: sink((s) => (stderr += s)),
-  });
-  return { code, stdout, stderr };
-}
-
 test('an off-topic section is repaired by the next model and the course completes', async () => {
   const input = smallCourse();
   const pipeline = await startPipeline(harness, {
@@ -124,7 +104,7 @@ test('a provider outage of one section outlasting the retry policy ends complete
     // The run says it waits everywhere an operator looks: query, status, search attribute.
     expect(progress.sections[1]).toMatchObject({ status: 'waiting', roundsLeft: 1, roundsTotal: 2 });
     expect(progress.sections[1].error).toContain(ErrorType.LLM_UNAVAILABLE);
-    const status = await runCommand(statusCommand, { course: input.course_id, json: true }, pipeline);
+    const status = await runOperatorCommand(statusCommand, { course: input.course_id, json: true }, pipeline.clientConfig);
     const statusReport = JSON.parse(status.stdout) as RunReport;
     expect(statusReport.sections.list[1]).toMatchObject({ status: 'waiting', rounds_left: 1, rounds_total: 2 });
     expect(statusReport.sections.waiting).toBe(1);
@@ -164,7 +144,7 @@ test('retrySectionsNow and useModel end a long wait at once; giveUp fails the ru
     let run = pipeline.generate(retried, { overrides: { minLessons: 1 } });
     await waitingSection(retried, 3);
     pipeline.sim.configure({ faults: [] });
-    const retry = await runCommand(waitingCommand, { course: retried.course_id, retryNow: true, json: true }, pipeline);
+    const retry = await runOperatorCommand(waitingCommand, { course: retried.course_id, retryNow: true, json: true }, pipeline.clientConfig);
     expect(retry.code).toBe(0);
     expect(JSON.parse(retry.stdout).sections).toEqual([3]);
     const completed = await run;
@@ -174,7 +154,7 @@ test('retrySectionsNow and useModel end a long wait at once; giveUp fails the ru
       expect.objectContaining({ section_number: 3, ended_by: 'retry_now', outcome: 'generated' }),
     ]);
     // Nothing waits any more (the run is closed): the command says so and exits 1.
-    const none = await runCommand(waitingCommand, { course: retried.course_id, retryNow: true }, pipeline);
+    const none = await runOperatorCommand(waitingCommand, { course: retried.course_id, retryNow: true }, pipeline.clientConfig);
     expect(none.code).toBe(1);
 
     // useModel: the section's whole ladder is down, another model is not.
@@ -186,7 +166,7 @@ test('retrySectionsNow and useModel end a long wait at once; giveUp fails the ru
     started = Date.now();
     run = pipeline.generate(switched, { overrides: { minLessons: 1 } });
     await waitingSection(switched, 2);
-    const use = await runCommand(waitingCommand, { course: switched.course_id, useModel: 'anthropic/claude-sonnet-4' }, pipeline);
+    const use = await runOperatorCommand(waitingCommand, { course: switched.course_id, useModel: 'anthropic/claude-sonnet-4' }, pipeline.clientConfig);
     expect(use.code).toBe(0);
     const switchedRun = await run;
     expect(switchedRun.exitCode).toBe(0);
@@ -202,7 +182,7 @@ test('retrySectionsNow and useModel end a long wait at once; giveUp fails the ru
     started = Date.now();
     run = pipeline.generate(abandoned, { overrides: { minLessons: 1 } });
     await waitingSection(abandoned, 1);
-    const giveUp = await runCommand(waitingCommand, { course: abandoned.course_id, giveUp: true }, pipeline);
+    const giveUp = await runOperatorCommand(waitingCommand, { course: abandoned.course_id, giveUp: true }, pipeline.clientConfig);
     expect(giveUp.code).toBe(0);
     const failed = await run;
     expect(failed.exitCode).toBe(1);

@@ -48,6 +48,28 @@ export async function writeInputFile(input: unknown): Promise<string> {
   return file;
 }
 
+export interface CommandOutcome<T = any> {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** Parsed stdout when the command was asked for --json and printed something. */
+  json: T;
+}
+
+/** Runs an operator command (status, list, cancel, waiting, …) in-process against `config`, capturing its output. */
+export async function runOperatorCommand<T = any, O extends object = object>(
+  command: (options: O & { config: ClientConfig; stdout: Writable; stderr: Writable }) => Promise<number>,
+  options: O,
+  config: ClientConfig,
+): Promise<CommandOutcome<T>> {
+  const out = captureStream();
+  const err = captureStream();
+  const code = await command({ ...options, config, stdout: out.stream, stderr: err.stream });
+  const stdout = out.text();
+  const json = (options as { json?: boolean }).json && stdout.trim() ? JSON.parse(stdout) : null;
+  return { code, stdout, stderr: err.text(), json };
+}
+
 export async function runGenerate(clientConfig: ClientConfig, input: unknown, options: GenerateRunOptions = {}): Promise<CliOutcome> {
   const file = await writeInputFile(input);
   const out = captureStream();
