@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { buildOnce, findGo } from './go-build';
 import type { StackLog } from './log';
-import { DEFAULT_STACK_ROOT, OutputTail, findOnPath, formatMs, isExecutableFile, pidAlive, sleep } from './util';
+import { DEFAULT_STACK_ROOT, findOnPath, isExecutableFile } from './util';
 
 /**
  * Versions we build from source, newest first. v1.5.1 is the newest release
@@ -51,121 +50,29 @@ async function findOrBuild(log: StackLog): Promise<string> {
     const cached = path.join(temporalCliCacheDir(version), 'temporal');
     if (isExecutableFile(cached)) return cached;
   }
-  // /usr/local/go/bin is where the official Go tarball lands; it is often not on PATH in non-login shells.
-  const go = findOnPath('go') ?? (isExecutableFile('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
+    const go = findGo();
   if (!go) throw new Error(INSTALL_HELP);
 
   const failures: string[] = [];
   for (const version of TEMPORAL_CLI_VERSIONS) {
     try {
-      return await buildWithLock(go, version, log);
+      return await buildOnce(
+        go,
+        {
+          pkg: `github.com/temporalio/cli/cmd/temporal@${version}`,
+          dir: temporalCliCacheDir(version),
+          binary: 'temporal',
+          lockName: '.build.lock',
+          label: `the Temporal CLI ${version}`,
+        },
+        log,
+      );
     } catch (err) {
       failures.push(`${version}: ${(err as Error).message}`);
       log(`building Temporal CLI ${version} failed; ${version === TEMPORAL_CLI_VERSIONS.at(-1) ? 'giving up' : 'trying an older release'}`);
     }
   }
   throw new Error(`Could not build the Temporal CLI with ${go}.\n${failures.join('\n\n')}\n\n${INSTALL_HELP}`);
-}
-
-/**
- * Only one process builds a given version at a time (a lock file holding its
- * pid); others wait for the binary. The build goes into a private temp dir and
- * is renamed into place, so a half-written binary is never visible.
- */
-async function buildWithLock(go: string, version: TemporalCliVersion, log: StackLog): Promise<string> {
-  const dir = temporalCliCacheDir(version);
-  const target = path.join(dir, 'temporal');
-  const lockFile = path.join(dir, '.build.lock');
-  fs.mkdirSync(dir, { recursive: true });
-  let announcedWait = false;
-  for (;;) {
-    if (isExecutableFile(target)) return target;
-    let fd: number | undefined;
-    try {
-      fd = fs.openSync(lockFile, 'wx');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    if (fd !== undefined) {
-      fs.writeSync(fd, String(process.pid));
-      fs.closeSync(fd);
-      try {
-        if (isExecutableFile(target)) return target; // someone finished between our checks
-        return await goInstall(go, version, dir, log);
-      } finally {
-        fs.rmSync(lockFile, { force: true });
-      }
-    }
-    const holder = readLock(lockFile);
-    if (holder === 'gone') continue;
-    if (holder === undefined || !pidAlive(holder)) {
-      // A dead builder leaves its lock behind. An empty lock younger than 2 s is a
-      // builder that has not written its pid yet. (If two waiters race to clear a
-      // stale lock, both may build: wasteful but safe thanks to the atomic rename.)
-      if (holder !== undefined || Date.now() - lockMtime(lockFile) > 2000) fs.rmSync(lockFile, { force: true });
-      else await sleep(200);
-      continue;
-    }
-    if (!announcedWait) log(`another process (pid ${holder}) is building the Temporal CLI ${version}; waiting for it…`);
-    announcedWait = true;
-    await sleep(1000);
-  }
-}
-
-function readLock(lockFile: string): number | undefined | 'gone' {
-  try {
-    const pid = Number.parseInt(fs.readFileSync(lockFile, 'utf8'), 10);
-    return Number.isNaN(pid) ? undefined : pid;
-  } catch {
-    return 'gone';
-  }
-}
-
-function lockMtime(lockFile: string): number {
-  try {
-    return fs.statSync(lockFile).mtimeMs;
-  } catch {
-    return 0;
-  }
-}
-
-async function goInstall(go: string, version: TemporalCliVersion, dir: string, log: StackLog): Promise<string> {
-  const tmpBin = fs.mkdtempSync(path.join(dir, `.build-${crypto.randomBytes(3).toString('hex')}-`));
-  const started = Date.now();
-  log(`building the Temporal CLI ${version} with Go into ${dir}`);
-  log('the first build takes several minutes (later runs reuse it); progress follows');
-  const tail = new OutputTail();
-  // Elapsed-time heartbeat so a quiet link/compile phase doesn't look like a hang.
-  const heartbeat = setInterval(() => log(`still building the Temporal CLI ${version}… ${formatMs(Date.now() - started)} elapsed`), 15_000);
-  try {
-    const code = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn(go, ['install', `github.com/temporalio/cli/cmd/temporal@${version}`], {
-        // Go's defaults otherwise (it turns cgo off by itself when no C compiler is
-        // installed; the CLI is pure Go). Forcing CGO_ENABLED=0 made the build
-        // ignore Go's build cache and took 400 s instead of ~240 s here.
-        env: { ...process.env, GOBIN: tmpBin },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      const onData = (chunk: Buffer) => {
-        const text = chunk.toString('utf8');
-        tail.push(text);
-        for (const line of text.split('\n')) if (line.startsWith('go: downloading')) log(line.trim());
-      };
-      child.stdout.on('data', onData);
-      child.stderr.on('data', onData);
-      child.once('error', reject);
-      child.once('close', resolve);
-    });
-    const built = path.join(tmpBin, 'temporal');
-    if (code !== 0 || !isExecutableFile(built)) throw new Error(`go install exited with ${code}:\n${tail}`);
-    const target = path.join(dir, 'temporal');
-    fs.renameSync(built, target); // atomic within one filesystem
-    log(`built the Temporal CLI ${version} in ${formatMs(Date.now() - started)}: ${target}`);
-    return target;
-  } finally {
-    clearInterval(heartbeat);
-    fs.rmSync(tmpBin, { recursive: true, force: true });
-  }
 }
 
 /** Convenience for users: <project>/.stack/bin/temporal points at whichever binary we use. */
