@@ -38,6 +38,8 @@ export interface SectionRequest {
   fresh?: boolean;
   /** An operator's choice for a section waiting for its provider (useModel): this model instead of the ladder. */
   model?: string;
+  /** The HTTP timeout the workflow sized to this section; never above the worker's LLM_SECTION_TIMEOUT_MS. */
+  timeoutMs?: number;
 }
 
 export interface RepairRequest extends RepairReason {
@@ -181,7 +183,7 @@ export function createGenerateActivities(deps: GenerateDeps) {
             courseId: input.course_id,
             sectionIndex,
             models: request.model ? [request.model] : deps.sectionModels,
-            timeoutMs: deps.sectionTimeoutMs,
+            timeoutMs: Math.min(request.timeoutMs ?? deps.sectionTimeoutMs, deps.sectionTimeoutMs),
             schemaName: SECTION_SCHEMA_NAME,
             schema: SectionOutputSchema,
             buildMessages: (attempt) => buildSectionMessages(input, sectionIndex, attempt),

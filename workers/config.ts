@@ -54,6 +54,9 @@ const EnvSchema = z.object({
   // and the next attempt escalates, instead of waiting the platform's old 300 s.
   LLM_METADATA_TIMEOUT_MS: ms(60_000),
   LLM_SECTION_TIMEOUT_MS: ms(120_000),
+  // The lower bound of a section's sized HTTP timeout (LLM_SECTION_TIMEOUT_MS is the upper one): a two-lesson
+  // section needs ~30 s; 45 s keeps a slow first token from failing a small section.
+  LLM_SECTION_TIMEOUT_MIN_MS: ms(45_000),
   // A lost worker's activity is retried after this long without a heartbeat; the activity heartbeats every
   // HEARTBEAT_TIMEOUT_MS / 4 while waiting for the model.
   HEARTBEAT_TIMEOUT_MS: ms(20_000),
@@ -184,6 +187,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
       metadataActivityTimeoutMs: e.LLM_METADATA_TIMEOUT_MS + ACTIVITY_MARGIN_MS,
       sectionActivityTimeoutMs: e.LLM_SECTION_TIMEOUT_MS + ACTIVITY_MARGIN_MS,
       heartbeatTimeoutMs: e.HEARTBEAT_TIMEOUT_MS,
+      sectionTimeoutMinMs: e.LLM_SECTION_TIMEOUT_MIN_MS,
+      sectionTimeoutMaxMs: e.LLM_SECTION_TIMEOUT_MS,
       qualityRepairRounds: e.QUALITY_REPAIR_ROUNDS,
       sectionPatienceMs: e.SECTION_PATIENCE,
     },

@@ -24,6 +24,7 @@ import { runInGroups, runInWindow } from './fanout';
 import { getProgressQuery } from './messages';
 import { databaseOptions, llmMetadataOptions, llmSectionOptions, localOptions } from './options';
 import { SectionPatience } from './patience';
+import { sectionTiming } from './section-timeout';
 import { ProgressTracker } from './progress';
 import { handleRegenerations } from './regenerate';
 import { ensureMinimumLessons, validateQualityWithRepairs, type RepairContext } from './repair';
@@ -49,6 +50,8 @@ type SectionOutcome = { index: number; receipt?: GenerationReceipt; error?: stri
  */
 const QUALITY_REPAIR_PATCH = 'quality-repair-rounds';
 const SECTION_PATIENCE_PATCH = 'section-patience';
+/** Section timeouts sized to the work change the sections' activity options and inputs. */
+const SIZED_TIMEOUTS_PATCH = 'section-timeouts-sized';
 
 export async function courseGenerationWorkflow(
   rawInput: unknown,
@@ -98,6 +101,7 @@ export async function courseGenerationWorkflow(
     settings = { ...(await local.loadSettingsActivity()), ...overrides };
     const repairRounds = patched(QUALITY_REPAIR_PATCH) ? (settings.qualityRepairRounds ?? 0) : 0;
     if (patched(SECTION_PATIENCE_PATCH)) patience.enable(settings.sectionPatienceMs ?? []);
+    const sizedTimeouts = patched(SIZED_TIMEOUTS_PATCH);
     const db = proxyActivities<Activities>(databaseOptions(settings));
     const llmMetadata = proxyActivities<Activities>({
       ...llmMetadataOptions(settings),
@@ -114,6 +118,7 @@ export async function courseGenerationWorkflow(
       patience,
       budgetGuard,
       fresh: runOptions.fresh ?? false,
+      sizedTimeouts,
     });
     progress.finishPhase('sections');
 
@@ -176,7 +181,7 @@ async function generateSections(
   input: GenerationJobInput,
   settings: GenerationSettings,
   progress: ProgressTracker,
-  options: { patience: SectionPatience; budgetGuard: () => Promise<void>; fresh: boolean },
+  options: { patience: SectionPatience; budgetGuard: () => Promise<void>; fresh: boolean; sizedTimeouts: boolean },
 ): Promise<{ receipts: GenerationReceipt[]; batchCount: number }> {
   const plans = input.analysis_result.recommended_structure.sections_breakdown;
   const indexes = plans.map((_, index) => index);
@@ -184,9 +189,11 @@ async function generateSections(
 
   const runSection = async (index: number): Promise<SectionOutcome> => {
     progress.sectionStarted(index);
+    const timing = sectionTiming(input, index, settings, options.sizedTimeouts);
     const llm = proxyActivities<Activities>({
       ...llmSectionOptions(settings),
-      summary: `Section ${index + 1}/${plans.length}: ${plans[index].area}`,
+      ...(timing.startToCloseTimeoutMs ? { startToCloseTimeout: timing.startToCloseTimeoutMs } : {}),
+      summary: `Section ${index + 1}/${plans.length}: ${plans[index].area}${timing.note}`,
     });
     try {
       // The request keeps its old shape unless something is asked of it: recorded inputs stay what they were.
@@ -196,6 +203,7 @@ async function generateSections(
           sectionIndex: index,
           ...(options.fresh ? { fresh: true } : {}),
           ...(model ? { model } : {}),
+          ...(timing.timeoutMs ? { timeoutMs: timing.timeoutMs } : {}),
         }),
       );
       progress.sectionDone(receipt);

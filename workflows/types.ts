@@ -96,6 +96,12 @@ export interface GenerationSettings {
   sectionActivityTimeoutMs: number;
   heartbeatTimeoutMs: number;
   /**
+   * LLM_SECTION_TIMEOUT_MIN_MS / LLM_SECTION_TIMEOUT_MS: the bounds of a section's HTTP timeout, which is sized to
+   * the section (workflows/section-timeout.ts). Absent in settings recorded by older runs: they keep the constant.
+   */
+  sectionTimeoutMinMs?: number;
+  sectionTimeoutMaxMs?: number;
+  /**
    * QUALITY_REPAIR_ROUNDS: how often sections below the quality threshold (or short of their planned lessons) are
    * regenerated before the run fails. Absent in settings recorded by older runs: they replay as 0.
    */

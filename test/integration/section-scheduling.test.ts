@@ -1,0 +1,47 @@
+// How a run schedules its sections, on the real stack: each section's timeout is sized to its work (and shown in
+// its activity summary).
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { temporal } from '@temporalio/proto';
+import { exampleInput } from '../support/fixtures';
+import { usePipeline } from '../support/pipeline';
+
+const context = usePipeline();
+
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+async function sectionSchedules(workflowId: string): Promise<{ summary: string; timeoutMs: number; input: { sectionIndex: number; timeoutMs?: number } }[]> {
+  const history = await context.harness.client.workflow.getHandle(workflowId).fetchHistory();
+  return (history.events ?? [])
+    .filter((e: HistoryEvent) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'generateSectionActivity')
+    .map((e: HistoryEvent) => {
+      const attributes = e.activityTaskScheduledEventAttributes!;
+      const timeout = attributes.startToCloseTimeout!;
+      return {
+        summary: defaultPayloadConverter.fromPayload<string>(e.userMetadata!.summary!),
+        timeoutMs: Number(timeout.seconds ?? 0) * 1000 + Math.round((timeout.nanos ?? 0) / 1e6),
+        input: defaultPayloadConverter.fromPayload(attributes.input!.payloads![0]),
+      };
+    });
+}
+
+test('each section gets a timeout sized to its lessons, within the bounds, shown in its activity summary', async () => {
+  const input = exampleInput({ sections: 3 });
+  const lessons = [1, 4, 14];
+  input.analysis_result.recommended_structure.sections_breakdown.forEach((s, i) => (s.estimated_lessons = lessons[i]));
+  input.analysis_result.recommended_structure.total_lessons = 19;
+  const { exitCode, json, stderr } = await context.pipeline.generate(input);
+  expect(stderr).not.toContain('Generation failed');
+  expect(exitCode).toBe(0);
+
+  const schedules = (await sectionSchedules(json.workflow_id)).sort((a, b) => a.input.sectionIndex - b.input.sectionIndex);
+  expect(schedules).toHaveLength(3);
+  const http = schedules.map((s) => s.input.timeoutMs!);
+  // One lesson: the 45 s lower bound; four: in between; fourteen: the 120 s upper bound (LLM_SECTION_TIMEOUT_MS).
+  expect(http[0]).toBe(45_000);
+  expect(http[1]).toBeGreaterThan(45_000);
+  expect(http[1]).toBeLessThan(120_000);
+  expect(http[2]).toBe(120_000);
+  // The activity's start-to-close keeps the worker's 30 s margin over the HTTP timeout.
+  expect(schedules.map((s) => s.timeoutMs)).toEqual(http.map((ms) => ms + 30_000));
+  schedules.forEach((s, i) => expect(s.summary).toContain(`timeout ${http[i] / 1000} s (${lessons[i]} lessons`));
+});
