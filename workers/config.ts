@@ -69,6 +69,9 @@ const EnvSchema = z.object({
   SECTION_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(4),
   SECTION_GROUP_DELAY_MS: z.coerce.number().int().min(0).default(2000),
   SECTION_FANOUT: z.enum(['groups', 'window']).default('groups'),
+  // Core sections first, then important, then optional (plan order within each): what a degraded provider or an
+  // exhausted budget leaves generated is what matters most. The committed course keeps plan order.
+  SECTION_ORDER: z.enum(['importance', 'plan']).default('importance'),
   QUALITY_THRESHOLD: z.coerce.number().min(0).max(1).default(0.75),
   MIN_LESSONS: z.coerce.number().int().min(1).default(10),
   MAX_COST_USD_PER_COURSE: z.coerce.number().positive().optional(),
@@ -191,6 +194,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
       sectionTimeoutMaxMs: e.LLM_SECTION_TIMEOUT_MS,
       qualityRepairRounds: e.QUALITY_REPAIR_ROUNDS,
       sectionPatienceMs: e.SECTION_PATIENCE,
+      sectionOrder: e.SECTION_ORDER,
     },
     maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
     httpPort: e.WORKER_HTTP_PORT ?? null,

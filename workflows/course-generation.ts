@@ -24,6 +24,7 @@ import { runInGroups, runInWindow } from './fanout';
 import { getProgressQuery } from './messages';
 import { databaseOptions, llmMetadataOptions, llmSectionOptions, localOptions } from './options';
 import { SectionPatience } from './patience';
+import { sectionStartOrder, type SectionOrder } from './section-order';
 import { sectionTiming } from './section-timeout';
 import { ProgressTracker } from './progress';
 import { handleRegenerations } from './regenerate';
@@ -52,6 +53,8 @@ const QUALITY_REPAIR_PATCH = 'quality-repair-rounds';
 const SECTION_PATIENCE_PATCH = 'section-patience';
 /** Section timeouts sized to the work change the sections' activity options and inputs. */
 const SIZED_TIMEOUTS_PATCH = 'section-timeouts-sized';
+/** SECTION_ORDER=importance changes the order the sections' activities are scheduled in. */
+const SECTION_ORDER_PATCH = 'section-order';
 
 export async function courseGenerationWorkflow(
   rawInput: unknown,
@@ -102,6 +105,7 @@ export async function courseGenerationWorkflow(
     const repairRounds = patched(QUALITY_REPAIR_PATCH) ? (settings.qualityRepairRounds ?? 0) : 0;
     if (patched(SECTION_PATIENCE_PATCH)) patience.enable(settings.sectionPatienceMs ?? []);
     const sizedTimeouts = patched(SIZED_TIMEOUTS_PATCH);
+    const sectionOrder = patched(SECTION_ORDER_PATCH) ? (settings.sectionOrder ?? 'plan') : 'plan';
     const db = proxyActivities<Activities>(databaseOptions(settings));
     const llmMetadata = proxyActivities<Activities>({
       ...llmMetadataOptions(settings),
@@ -119,6 +123,7 @@ export async function courseGenerationWorkflow(
       budgetGuard,
       fresh: runOptions.fresh ?? false,
       sizedTimeouts,
+      sectionOrder,
     });
     progress.finishPhase('sections');
 
@@ -181,10 +186,10 @@ async function generateSections(
   input: GenerationJobInput,
   settings: GenerationSettings,
   progress: ProgressTracker,
-  options: { patience: SectionPatience; budgetGuard: () => Promise<void>; fresh: boolean; sizedTimeouts: boolean },
+  options: { patience: SectionPatience; budgetGuard: () => Promise<void>; fresh: boolean; sizedTimeouts: boolean; sectionOrder: SectionOrder },
 ): Promise<{ receipts: GenerationReceipt[]; batchCount: number }> {
   const plans = input.analysis_result.recommended_structure.sections_breakdown;
-  const indexes = plans.map((_, index) => index);
+  const indexes = sectionStartOrder(plans, options.sectionOrder);
   const failures: SectionOutcome[] = [];
 
   const runSection = async (index: number): Promise<SectionOutcome> => {
@@ -238,7 +243,9 @@ async function generateSections(
   }
   const batchCount =
     settings.fanoutMode === 'window' ? 1 : Math.ceil(plans.length / Math.max(1, settings.sectionConcurrency));
-  return { receipts: outcomes.map((o) => o.receipt!), batchCount };
+  // The course keeps plan order whatever order the sections started in.
+  const inPlanOrder = [...outcomes].sort((a, b) => a.index - b.index);
+  return { receipts: inPlanOrder.map((o) => o.receipt!), batchCount };
 }
 
 /**

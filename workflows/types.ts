@@ -108,6 +108,8 @@ export interface GenerationSettings {
   qualityRepairRounds?: number;
   /** SECTION_PATIENCE: waits (ms) before each new round of a section whose ladder failed; [] fails at once. */
   sectionPatienceMs?: number[];
+  /** SECTION_ORDER: which sections start first. Absent in settings recorded by older runs: plan order. */
+  sectionOrder?: 'importance' | 'plan';
 }
 
 /** How one run was asked to start (the workflow's third argument). */

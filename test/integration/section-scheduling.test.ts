@@ -1,5 +1,5 @@
 // How a run schedules its sections, on the real stack: each section's timeout is sized to its work (and shown in
-// its activity summary).
+// its activity summary), and sections start in order of importance while the course keeps plan order.
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import { exampleInput } from '../support/fixtures';
@@ -44,4 +44,27 @@ test('each section gets a timeout sized to its lessons, within the bounds, shown
   // The activity's start-to-close keeps the worker's 30 s margin over the HTTP timeout.
   expect(schedules.map((s) => s.timeoutMs)).toEqual(http.map((ms) => ms + 30_000));
   schedules.forEach((s, i) => expect(s.summary).toContain(`timeout ${http[i] / 1000} s (${lessons[i]} lessons`));
+});
+
+test('SECTION_ORDER=importance starts core sections first; the committed course keeps plan order', async () => {
+  const importances = ['optional', 'core', 'important', 'core', 'optional'] as const;
+  const run = async (sectionOrder: 'importance' | 'plan') => {
+    const input = exampleInput({ sections: 5 });
+    input.analysis_result.recommended_structure.sections_breakdown.forEach((s, i) => (s.importance = importances[i]));
+    // One section at a time, so the scheduling order is the start order.
+    const outcome = await context.pipeline.generate(input, { overrides: { sectionConcurrency: 1, sectionGroupDelayMs: 0, sectionOrder } });
+    expect(outcome.stderr).not.toContain('Generation failed');
+    expect(outcome.exitCode).toBe(0);
+    const started = (await sectionSchedules(outcome.json.workflow_id)).map((s) => s.input.sectionIndex);
+    return { input, started, structure: outcome.json.course_structure };
+  };
+
+  const byImportance = await run('importance');
+  expect(byImportance.started).toEqual([1, 3, 2, 0, 4]);
+  const areas = byImportance.input.analysis_result.recommended_structure.sections_breakdown.map((s) => s.area);
+  expect(byImportance.structure.sections.map((s: { section_number: number }) => s.section_number)).toEqual([1, 2, 3, 4, 5]);
+  expect(byImportance.structure.sections.map((s: { section_title: string }) => s.section_title)).toEqual(areas);
+
+  const byPlan = await run('plan');
+  expect(byPlan.started).toEqual([0, 1, 2, 3, 4]);
 });

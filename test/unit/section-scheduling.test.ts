@@ -1,5 +1,7 @@
-// Section timeouts sized to the work: more lessons (and a longer prompt) mean a longer timeout, always within the
-// configured bounds, and the upper bound wins over a lower bound set above it.
+// How a section is scheduled: its timeout sized to its work (more lessons and a longer prompt mean a longer
+// timeout, always within the configured bounds, the upper bound winning over a lower bound set above it) and the
+// order sections start in (SECTION_ORDER).
+import { sectionStartOrder } from '../../workflows/section-order';
 import { estimateSectionWork, sectionTiming, sizedSectionTimeoutMs } from '../../workflows/section-timeout';
 import { exampleInput } from '../support/fixtures';
 
@@ -39,4 +41,11 @@ test('the activity keeps the worker margin over its sized HTTP timeout; old sett
   expect(timing.note).toContain(`timeout ${timing.timeoutMs! / 1000} s (6 lessons`);
   expect(sectionTiming(input, 0, settings, false)).toEqual({ note: '' });
   expect(sectionTiming(input, 0, { sectionActivityTimeoutMs: 150_000 }, true)).toEqual({ note: '' });
+});
+
+
+test('SECTION_ORDER=importance starts core, then important, then optional sections, plan order within each', () => {
+  const plans = (['optional', 'core', 'important', 'core', 'optional', 'important'] as const).map((importance) => ({ importance }));
+  expect(sectionStartOrder(plans, 'importance')).toEqual([1, 3, 2, 5, 0, 4]);
+  expect(sectionStartOrder(plans, 'plan')).toEqual([0, 1, 2, 3, 4, 5]);
 });
