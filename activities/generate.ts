@@ -189,7 +189,10 @@ export function createGenerateActivities(deps: GenerateDeps) {
             buildMessages: (attempt) => buildSectionMessages(input, sectionIndex, attempt),
           }),
       });
-      return storeSectionDraft(deps.store, input.course_id, sectionIndex, result);
+      const receipt = await storeSectionDraft(deps.store, input.course_id, sectionIndex, result);
+      // What this section met on its way tells SECTION_FANOUT=adaptive whether the provider is under pressure.
+      const throttled = result.attempt > 1 ? await deps.store.throttledAttempts(runKey().runId, Context.current().info.activityId) : 0;
+      return throttled > 0 ? { ...receipt, throttled } : receipt;
     },
 
     /**

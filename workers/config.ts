@@ -68,7 +68,9 @@ const EnvSchema = z.object({
 
   SECTION_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(4),
   SECTION_GROUP_DELAY_MS: z.coerce.number().int().min(0).default(2000),
-  SECTION_FANOUT: z.enum(['groups', 'window']).default('groups'),
+  SECTION_FANOUT: z.enum(['groups', 'window', 'adaptive']).default('groups'),
+  // adaptive: the narrowest window after rate limits or timeouts; one section at a time still makes progress.
+  SECTION_CONCURRENCY_MIN: z.coerce.number().int().min(1).max(32).default(1),
   // Core sections first, then important, then optional (plan order within each): what a degraded provider or an
   // exhausted budget leaves generated is what matters most. The committed course keeps plan order.
   SECTION_ORDER: z.enum(['importance', 'plan']).default('importance'),
@@ -182,6 +184,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
       : null,
     settings: {
       sectionConcurrency: e.SECTION_CONCURRENCY,
+      sectionConcurrencyMin: Math.min(e.SECTION_CONCURRENCY_MIN, e.SECTION_CONCURRENCY),
       sectionGroupDelayMs: e.SECTION_GROUP_DELAY_MS,
       fanoutMode,
       qualityThreshold: e.QUALITY_THRESHOLD,

@@ -19,6 +19,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { runAdaptive } from './adaptive-fanout';
 import { applicationFailureOf, failureSummary } from './failures';
 import { runInGroups, runInWindow } from './fanout';
 import { getProgressQuery } from './messages';
@@ -43,7 +44,9 @@ import {
 
 const local = proxyLocalActivities<Activities>(localOptions);
 
-type SectionOutcome = { index: number; receipt?: GenerationReceipt; error?: string };
+/** pressured: the section met rate limits or timeouts (SECTION_FANOUT=adaptive narrows the window on it). */
+type SectionOutcome = { index: number; receipt?: GenerationReceipt; error?: string; pressured?: boolean };
+const PRESSURE_TYPES: string[] = [ErrorType.LLM_RATE_LIMITED, ErrorType.LLM_TIMEOUT];
 
 /**
  * Repair rounds and patience change the commands a run records, so they are versioned: a run that started before
@@ -192,13 +195,14 @@ async function generateSections(
   const indexes = sectionStartOrder(plans, options.sectionOrder);
   const failures: SectionOutcome[] = [];
 
-  const runSection = async (index: number): Promise<SectionOutcome> => {
+  const runSection = async (index: number, width?: number): Promise<SectionOutcome> => {
     progress.sectionStarted(index);
     const timing = sectionTiming(input, index, settings, options.sizedTimeouts);
+    const windowNote = width === undefined ? '' : ` · window ${width}/${settings.sectionConcurrency}`;
     const llm = proxyActivities<Activities>({
       ...llmSectionOptions(settings),
       ...(timing.startToCloseTimeoutMs ? { startToCloseTimeout: timing.startToCloseTimeoutMs } : {}),
-      summary: `Section ${index + 1}/${plans.length}: ${plans[index].area}${timing.note}`,
+      summary: `Section ${index + 1}/${plans.length}: ${plans[index].area}${timing.note}${windowNote}`,
     });
     try {
       // The request keeps its old shape unless something is asked of it: recorded inputs stay what they were.
@@ -212,26 +216,36 @@ async function generateSections(
         }),
       );
       progress.sectionDone(receipt);
-      return { index, receipt };
+      return { index, receipt, ...(receipt.throttled ? { pressured: true } : {}) };
     } catch (error) {
       // Error isolation: a section that exhausted its attempts is recorded; its siblings keep running.
       if (isCancellation(error)) throw error;
       const message = failureSummary(error);
       progress.sectionFailed(index, message);
-      const outcome = { index, error: message };
+      const type = applicationFailureOf(error)?.type;
+      const timedOut = error instanceof ActivityFailure && error.cause instanceof TimeoutFailure;
+      const outcome = { index, error: message, pressured: timedOut || PRESSURE_TYPES.includes(type ?? '') };
       failures.push(outcome);
       return outcome;
     }
   };
 
-  const fanout = settings.fanoutMode === 'window' ? runInWindow : runInGroups;
-  const outcomes = await fanout(indexes, runSection, {
+  const fanoutOptions = {
     concurrency: settings.sectionConcurrency,
     delayBetweenGroupsMs: settings.sectionGroupDelayMs,
     beforeStart: options.budgetGuard,
     // Stop before the next group once a section failed for good: the run will fail, do not spend more.
     shouldContinue: () => failures.length === 0,
-  });
+  };
+  const outcomes =
+    settings.fanoutMode === 'adaptive'
+      ? await runAdaptive(indexes, runSection, {
+          ...fanoutOptions,
+          minConcurrency: settings.sectionConcurrencyMin ?? 1,
+          pressured: (outcome) => (outcome as SectionOutcome).pressured === true,
+          onWidth: (change) => progress.concurrencyChanged(change, settings.sectionConcurrencyMin ?? 1, settings.sectionConcurrency),
+        })
+      : await (settings.fanoutMode === 'window' ? runInWindow : runInGroups)(indexes, runSection, fanoutOptions);
 
   if (failures.length > 0) {
     const list = failures.map((f) => `section ${f.index + 1} "${plans[f.index].area}": ${f.error}`).join('; ');
@@ -242,7 +256,7 @@ async function generateSections(
     );
   }
   const batchCount =
-    settings.fanoutMode === 'window' ? 1 : Math.ceil(plans.length / Math.max(1, settings.sectionConcurrency));
+    settings.fanoutMode !== 'groups' ? 1 : Math.ceil(plans.length / Math.max(1, settings.sectionConcurrency));
   // The course keeps plan order whatever order the sections started in.
   const inPlanOrder = [...outcomes].sort((a, b) => a.index - b.index);
   return { receipts: inPlanOrder.map((o) => o.receipt!), batchCount };

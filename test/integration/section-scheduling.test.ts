@@ -1,7 +1,9 @@
 // How a run schedules its sections, on the real stack: each section's timeout is sized to its work (and shown in
-// its activity summary), and sections start in order of importance while the course keeps plan order.
+// its activity summary), sections start in order of importance while the course keeps plan order, and the adaptive
+// window narrows under a provider's concurrency limit.
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
+import { getProgressQuery } from '../../workflows/messages';
 import { exampleInput } from '../support/fixtures';
 import { usePipeline } from '../support/pipeline';
 
@@ -67,4 +69,32 @@ test('SECTION_ORDER=importance starts core sections first; the committed course 
 
   const byPlan = await run('plan');
   expect(byPlan.started).toEqual([0, 1, 2, 3, 4]);
+});
+
+test('SECTION_FANOUT=adaptive narrows the window when sections meet 429s, and says so in progress and history', async () => {
+  // The provider serves two section calls at once and answers 429 (retry in 1 s) to any more.
+  context.pipeline.sim.configure({ faults: [{ kind: 'rate_limit', callKind: 'section', inFlightAbove: 2, retryAfterMs: 1000 }] });
+  try {
+    const input = exampleInput({ sections: 8 });
+    const outcome = await context.pipeline.generate(input, {
+      overrides: { fanoutMode: 'adaptive', sectionConcurrency: 4, sectionConcurrencyMin: 1 },
+    });
+    expect(outcome.stderr).not.toContain('Generation failed');
+    expect(outcome.exitCode).toBe(0);
+
+    const progress = await context.harness.client.workflow.getHandle(outcome.json.workflow_id).query(getProgressQuery);
+    expect(progress.concurrency).toMatchObject({ min: 1, max: 4 });
+    const changes = progress.concurrency!.changes;
+    expect(changes[0]).toMatchObject({ width: 4, reason: 'start' });
+    // Sections that met 429s halved the window (4 → 2) once for the burst.
+    expect(changes.find((c) => c.reason === 'pressure')?.width).toBe(2);
+    // The width each section started with is in its activity summary, so history shows the window over time.
+    const summaries = (await sectionSchedules(outcome.json.workflow_id)).map((s) => s.summary);
+    expect(summaries.every((s) => / · window [1-4]\/4$/.test(s))).toBe(true);
+    expect(summaries.filter((s) => s.endsWith('window 4/4')).length).toBeGreaterThanOrEqual(4);
+    const ledger = await context.pipeline.store.ledger(outcome.json.run_id);
+    expect(ledger.filter((row) => row.outcome === 'LLM_RATE_LIMITED').length).toBeGreaterThan(0);
+  } finally {
+    context.pipeline.sim.configure({ faults: [] });
+  }
 });

@@ -1,6 +1,7 @@
 // How a section is scheduled: its timeout sized to its work (more lessons and a longer prompt mean a longer
 // timeout, always within the configured bounds, the upper bound winning over a lower bound set above it) and the
 // order sections start in (SECTION_ORDER).
+import { AimdWindow } from '../../workflows/adaptive-fanout';
 import { sectionStartOrder } from '../../workflows/section-order';
 import { estimateSectionWork, sectionTiming, sizedSectionTimeoutMs } from '../../workflows/section-timeout';
 import { exampleInput } from '../support/fixtures';
@@ -48,4 +49,29 @@ test('SECTION_ORDER=importance starts core, then important, then optional sectio
   const plans = (['optional', 'core', 'important', 'core', 'optional', 'important'] as const).map((importance) => ({ importance }));
   expect(sectionStartOrder(plans, 'importance')).toEqual([1, 3, 2, 5, 0, 4]);
   expect(sectionStartOrder(plans, 'plan')).toEqual([0, 1, 2, 3, 4, 5]);
+});
+
+test('SECTION_FANOUT=adaptive: pressure halves the window once per burst, a window of clean sections widens it by one', () => {
+  const window = new AimdWindow(1, 4);
+  expect(window.width).toBe(4);
+  // Two sections of the same burst report 429s: one decrease, not two.
+  const burst = window.epoch;
+  expect(window.settle(burst, true)).toBe(true);
+  expect(window.width).toBe(2);
+  expect(window.settle(burst, true)).toBe(false);
+  expect(window.width).toBe(2);
+  // A section started after the decrease that meets 429s again: a new event.
+  expect(window.settle(window.epoch, true)).toBe(true);
+  expect(window.width).toBe(1);
+  expect(window.settle(window.epoch, true)).toBe(false); // never below the minimum
+  // Additive increase: a window's worth of clean sections adds one.
+  expect(window.settle(window.epoch, false)).toBe(true);
+  expect(window.width).toBe(2);
+  expect(window.settle(window.epoch, false)).toBe(false);
+  expect(window.settle(window.epoch, false)).toBe(true);
+  expect(window.width).toBe(3);
+  for (let i = 0; i < 3; i++) window.settle(window.epoch, false);
+  expect(window.width).toBe(4);
+  for (let i = 0; i < 10; i++) window.settle(window.epoch, false);
+  expect(window.width).toBe(4); // never above the maximum
 });
