@@ -1,6 +1,7 @@
 // How a run schedules its sections, on the real stack: each section's timeout is sized to its work (and shown in
 // its activity summary), sections start in order of importance while the course keeps plan order, and the adaptive
-// window narrows under a provider's concurrency limit.
+// window narrows under a provider's concurrency limit; across courses, --priority and --tenant reach Temporal's
+// task-queue priority and fairness keys.
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import { getProgressQuery } from '../../workflows/messages';
@@ -97,4 +98,22 @@ test('SECTION_FANOUT=adaptive narrows the window when sections meet 429s, and sa
   } finally {
     context.pipeline.sim.configure({ faults: [] });
   }
+});
+
+test('--priority and --tenant start the run with the task-queue priority and fairness key; bad values start nothing', async () => {
+  const input = exampleInput({ sections: 1 });
+  input.analysis_result.recommended_structure.sections_breakdown[0].estimated_lessons = 10;
+  input.analysis_result.recommended_structure.total_lessons = 10;
+  const outcome = await context.pipeline.generate(input, { priority: '1', tenant: 'tenant-a' });
+  expect(outcome.exitCode).toBe(0);
+  const description = await context.harness.client.workflow.getHandle(outcome.json.workflow_id).describe();
+  expect(description.raw.workflowExecutionInfo?.priority).toMatchObject({ priorityKey: 1, fairnessKey: 'tenant-a' });
+
+  const before = context.pipeline.sim.stats().requests;
+  for (const bad of [{ priority: '9' }, { priority: 'high' }, { tenant: 'a tenant with spaces' }]) {
+    const rejected = await context.pipeline.generate(exampleInput({ sections: 1 }), bad);
+    expect(rejected.exitCode).toBe(2);
+    expect(rejected.stderr).toMatch(/--priority|--tenant/);
+  }
+  expect(context.pipeline.sim.stats().requests).toBe(before);
 });

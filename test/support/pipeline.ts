@@ -20,7 +20,10 @@ export interface Pipeline {
   clientConfig: ClientConfig;
   store: CourseStore;
   /** Runs `generate --json` for this input; returns the exit code, parsed stdout and stderr. */
-  generate(input: unknown, options?: { rerun?: boolean; fresh?: boolean; overrides?: Partial<GenerationSettings> }): Promise<GenerateOutcome>;
+  generate(
+    input: unknown,
+    options?: { rerun?: boolean; fresh?: boolean; overrides?: Partial<GenerationSettings>; priority?: number | string; tenant?: string },
+  ): Promise<GenerateOutcome>;
   close(): Promise<void>;
 }
 
