@@ -245,7 +245,8 @@ async function generateSections(
           pressured: (outcome) => (outcome as SectionOutcome).pressured === true,
           onWidth: (change) => progress.concurrencyChanged(change, settings.sectionConcurrencyMin ?? 1, settings.sectionConcurrency),
         })
-      : await (settings.fanoutMode === 'window' ? runInWindow : runInGroups)(indexes, runSection, fanoutOptions);
+      : // One argument only: Array.map inside the groups would pass its position as the width.
+        await (settings.fanoutMode === 'window' ? runInWindow : runInGroups)(indexes, (index) => runSection(index), fanoutOptions);
 
   if (failures.length > 0) {
     const list = failures.map((f) => `section ${f.index + 1} "${plans[f.index].area}": ${f.error}`).join('; ');

@@ -47,6 +47,8 @@ test('each section gets a timeout sized to its lessons, within the bounds, shown
   // The activity's start-to-close keeps the worker's 30 s margin over the HTTP timeout.
   expect(schedules.map((s) => s.timeoutMs)).toEqual(http.map((ms) => ms + 30_000));
   schedules.forEach((s, i) => expect(s.summary).toContain(`timeout ${http[i] / 1000} s (${lessons[i]} lessons`));
+  // Groups (the default fan-out) have no adaptive window to show.
+  expect(schedules.every((s) => !s.summary.includes('window'))).toBe(true);
 });
 
 test('SECTION_ORDER=importance starts core sections first; the committed course keeps plan order', async () => {
