@@ -38,6 +38,8 @@ export interface SectionRequest {
   fresh?: boolean;
   /** An operator's choice for a section waiting for its provider (useModel): this model instead of the ladder. */
   model?: string;
+  /** The HTTP timeout the workflow sized to this section; never above the worker's LLM_SECTION_TIMEOUT_MS. */
+  timeoutMs?: number;
 }
 
 export interface RepairRequest extends RepairReason {
@@ -181,13 +183,16 @@ export function createGenerateActivities(deps: GenerateDeps) {
             courseId: input.course_id,
             sectionIndex,
             models: request.model ? [request.model] : deps.sectionModels,
-            timeoutMs: deps.sectionTimeoutMs,
+            timeoutMs: Math.min(request.timeoutMs ?? deps.sectionTimeoutMs, deps.sectionTimeoutMs),
             schemaName: SECTION_SCHEMA_NAME,
             schema: SectionOutputSchema,
             buildMessages: (attempt) => buildSectionMessages(input, sectionIndex, attempt),
           }),
       });
-      return storeSectionDraft(deps.store, input.course_id, sectionIndex, result);
+      const receipt = await storeSectionDraft(deps.store, input.course_id, sectionIndex, result);
+      // What this section met on its way tells SECTION_FANOUT=adaptive whether the provider is under pressure.
+      const throttled = result.attempt > 1 ? await deps.store.throttledAttempts(runKey().runId, Context.current().info.activityId) : 0;
+      return throttled > 0 ? { ...receipt, throttled } : receipt;
     },
 
     /**

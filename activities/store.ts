@@ -286,6 +286,16 @@ export class CourseStore {
     return { tokens: result.rows[0].tokens, costUsd: result.rows[0].cost };
   }
 
+  /** Attempts of one activity that ended in a rate limit or a timeout: what adaptive concurrency reacts to. */
+  async throttledAttempts(runId: string, activityId: string): Promise<number> {
+    const result = await this.query(
+      `SELECT COUNT(*)::int AS n FROM llm_calls
+       WHERE run_id = $1 AND activity_id = $2 AND outcome IN ('LLM_RATE_LIMITED', 'LLM_TIMEOUT')`,
+      [runId, activityId],
+    );
+    return result.rows[0].n;
+  }
+
   async spentCost(runId: string): Promise<number> {
     const result = await this.query('SELECT COALESCE(SUM(cost_usd), 0)::float8 AS cost FROM llm_calls WHERE run_id = $1', [
       runId,

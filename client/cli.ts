@@ -13,7 +13,9 @@ program
   .option('--json', 'print one JSON object { course_structure, generation_metadata, workflow_id, run_id }')
   .option('--rerun', 'start a new run even if this course already completed (replaces the course row)')
   .option('--fresh', "regenerate every section instead of reusing an earlier failed run's drafts")
-  .action(async (options: { input: string; json?: boolean; rerun?: boolean; fresh?: boolean }) => {
+  .option('--priority <1..5>', 'task-queue priority of the run and its activities: 1 first … 5 last (default 3)')
+  .option('--tenant <id>', "fairness key: the server takes tenants' backlogs in turn, so no tenant's batch starves another's")
+  .action(async (options: { input: string; json?: boolean; rerun?: boolean; fresh?: boolean; priority?: string; tenant?: string }) => {
     process.exitCode = await generateCommand(options);
   });
 

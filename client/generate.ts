@@ -9,6 +9,7 @@ import type { GenerationMetadata, GenerationResult, GenerationSettings } from '.
 import { loadClientConfig, workflowUiLink, type ClientConfig } from './config';
 import { InputError, readJobInput } from './input-file';
 import { watchProgress } from './progress-display';
+import { schedulingPriority } from './scheduling';
 import { startCourseGeneration } from './start';
 import { formatSummary } from './summary';
 
@@ -17,6 +18,9 @@ export interface GenerateOptions {
   json?: boolean;
   rerun?: boolean;
   fresh?: boolean;
+  /** --priority 1..5 and --tenant ID: Temporal's task-queue priority and fairness key. */
+  priority?: number | string;
+  tenant?: string;
   overrides?: Partial<GenerationSettings>;
   config?: ClientConfig;
   stdout?: NodeJS.WritableStream;
@@ -28,6 +32,13 @@ export async function generateCommand(options: GenerateOptions): Promise<number>
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
   let input;
+  let priority;
+  try {
+    priority = schedulingPriority(options);
+  } catch (error) {
+    stderr.write(`${(error as Error).message}\n`);
+    return 2;
+  }
   try {
     input = await readJobInput(options.input);
   } catch (error) {
@@ -43,6 +54,7 @@ export async function generateCommand(options: GenerateOptions): Promise<number>
       rerun: options.rerun,
       fresh: options.fresh,
       overrides: options.overrides,
+      priority,
     });
     stderr.write(`${started ? 'Started' : 'Attached to'} ${handle.workflowId}\n  ${workflowUiLink(config, handle.workflowId)}\n`);
     const result = handle.result();

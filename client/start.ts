@@ -1,5 +1,6 @@
 // Idempotent start: one workflow per course id. A running run is attached to; a completed one is attached to
 // unless a re-run is asked for explicitly; a failed, cancelled or terminated one may be started again.
+import type { Priority } from '@temporalio/common';
 import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import type { courseGenerationWorkflow } from '../workflows';
 import type { GenerationJobInput } from '../workflows/schemas';
@@ -12,6 +13,8 @@ export interface StartOptions {
   overrides?: Partial<GenerationSettings>;
   /** Regenerate every section even where an earlier failed or cancelled run stored a draft for the same inputs. */
   fresh?: boolean;
+  /** Task-queue priority and fairness key of the run and its activities (client/scheduling.ts). */
+  priority?: Priority;
 }
 
 export interface StartedRun {
@@ -40,6 +43,7 @@ export async function startCourseGeneration(
       workflowIdReusePolicy: options.rerun ? 'ALLOW_DUPLICATE' : 'ALLOW_DUPLICATE_FAILED_ONLY',
       // Two clients racing for the same course join one run instead of failing or duplicating it.
       workflowIdConflictPolicy: 'USE_EXISTING',
+      ...(options.priority ? { priority: options.priority } : {}),
       staticSummary: `Course: ${input.frontend_parameters.course_title}`,
       staticDetails: `**Course id:** ${input.course_id}\n\n**Sections:** ${sections}\n\n**Language:** ${input.frontend_parameters.language}`,
     });

@@ -11,6 +11,8 @@ export interface FaultRequest {
   prompt: string;
   /** Content faults only make sense for structured (JSON) chat answers. */
   structured: boolean;
+  /** Requests of this call kind in flight, this one included. */
+  inFlight?: number;
 }
 
 const CONTENT_FAULTS: ReadonlySet<FaultKind> = new Set([
@@ -104,6 +106,7 @@ export class FaultPlan {
       if (rule.match !== undefined && !request.prompt.includes(rule.match)) continue;
       if (CONTENT_FAULTS.has(rule.kind) && !request.structured) continue;
       if (rule.times !== undefined && this.fired[i] >= rule.times) continue;
+      if (rule.inFlightAbove !== undefined && (request.inFlight ?? 0) <= rule.inFlightAbove) continue;
       if (rule.rate !== undefined && rule.rate < 1 && rng.next() >= rule.rate) continue;
       this.fired[i]++;
       return rule;

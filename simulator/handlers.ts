@@ -55,7 +55,7 @@ export async function handleChat(state: SimulatorState, req: IncomingMessage, re
   if (messages.length === 0) return failCall(ctx, new HttpError(400, "Missing required parameter: 'messages'."));
 
   const structured = jsonSchema !== undefined || format?.type === 'json_object';
-  const fault = state.faults.pick({ model: ctx.model, kind, prompt, structured }, ctx.rng);
+  const fault = state.faults.pick({ model: ctx.model, kind, prompt, structured, inFlight: state.stats.inFlightOf(kind) }, ctx.rng);
   if (fault) state.stats.fault(ctx.handle, fault.kind);
   if (fault && !isContentFault(fault.kind)) return injectHttpFault(ctx, fault);
   // Not streamed, a stalled stream is a request that never answers.

@@ -72,6 +72,7 @@ export const FaultRuleSchema = z.strictObject({
   match: z.string().optional(),
   rate: z.number().min(0).max(1).optional(),
   times: z.number().int().min(0).optional(),
+  inFlightAbove: z.number().int().min(0).optional(),
   retryAfterSeconds: z.number().min(0).optional(),
   retryAfterMs: z.number().min(0).optional(),
   rateLimitResetInMs: z.number().min(0).optional(),

@@ -15,6 +15,11 @@ export class StatsRecorder {
   private stats = emptyStats();
   private readonly inFlightByKind: Record<string, number> = {};
 
+  /** Requests of this kind running now. */
+  inFlightOf(kind: CallKind): number {
+    return this.inFlightByKind[kind] ?? 0;
+  }
+
   begin(model: string, kind: CallKind, sectionTitle?: string, courseTitle?: string): CallHandle {
     const s = this.stats;
     s.requests++;

@@ -46,6 +46,11 @@ export interface FaultRule {
   rate?: number;
   /** Fire for the first N matching requests only, then stop. Default: unlimited. */
   times?: number;
+  /**
+   * Only while more than this many requests of the same call kind are in flight (this one included): a provider's
+   * concurrency limit, so a client that sends fewer at once provokes fewer 429s.
+   */
+  inFlightAbove?: number;
   /** rate_limit only: value of the Retry-After header, in seconds. */
   retryAfterSeconds?: number;
   /** rate_limit only: value of the retry-after-ms header (the openai SDK prefers it over Retry-After). */

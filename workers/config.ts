@@ -54,6 +54,9 @@ const EnvSchema = z.object({
   // and the next attempt escalates, instead of waiting the platform's old 300 s.
   LLM_METADATA_TIMEOUT_MS: ms(60_000),
   LLM_SECTION_TIMEOUT_MS: ms(120_000),
+  // The lower bound of a section's sized HTTP timeout (LLM_SECTION_TIMEOUT_MS is the upper one): a two-lesson
+  // section needs ~30 s; 45 s keeps a slow first token from failing a small section.
+  LLM_SECTION_TIMEOUT_MIN_MS: ms(45_000),
   // A lost worker's activity is retried after this long without a heartbeat; the activity heartbeats every
   // HEARTBEAT_TIMEOUT_MS / 4 while waiting for the model.
   HEARTBEAT_TIMEOUT_MS: ms(20_000),
@@ -65,7 +68,12 @@ const EnvSchema = z.object({
 
   SECTION_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(4),
   SECTION_GROUP_DELAY_MS: z.coerce.number().int().min(0).default(2000),
-  SECTION_FANOUT: z.enum(['groups', 'window']).default('groups'),
+  SECTION_FANOUT: z.enum(['groups', 'window', 'adaptive']).default('groups'),
+  // adaptive: the narrowest window after rate limits or timeouts; one section at a time still makes progress.
+  SECTION_CONCURRENCY_MIN: z.coerce.number().int().min(1).max(32).default(1),
+  // Core sections first, then important, then optional (plan order within each): what a degraded provider or an
+  // exhausted budget leaves generated is what matters most. The committed course keeps plan order.
+  SECTION_ORDER: z.enum(['importance', 'plan']).default('importance'),
   QUALITY_THRESHOLD: z.coerce.number().min(0).max(1).default(0.75),
   MIN_LESSONS: z.coerce.number().int().min(1).default(10),
   MAX_COST_USD_PER_COURSE: z.coerce.number().positive().optional(),
@@ -176,6 +184,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
       : null,
     settings: {
       sectionConcurrency: e.SECTION_CONCURRENCY,
+      sectionConcurrencyMin: Math.min(e.SECTION_CONCURRENCY_MIN, e.SECTION_CONCURRENCY),
       sectionGroupDelayMs: e.SECTION_GROUP_DELAY_MS,
       fanoutMode,
       qualityThreshold: e.QUALITY_THRESHOLD,
@@ -184,8 +193,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
       metadataActivityTimeoutMs: e.LLM_METADATA_TIMEOUT_MS + ACTIVITY_MARGIN_MS,
       sectionActivityTimeoutMs: e.LLM_SECTION_TIMEOUT_MS + ACTIVITY_MARGIN_MS,
       heartbeatTimeoutMs: e.HEARTBEAT_TIMEOUT_MS,
+      sectionTimeoutMinMs: e.LLM_SECTION_TIMEOUT_MIN_MS,
+      sectionTimeoutMaxMs: e.LLM_SECTION_TIMEOUT_MS,
       qualityRepairRounds: e.QUALITY_REPAIR_ROUNDS,
       sectionPatienceMs: e.SECTION_PATIENCE,
+      sectionOrder: e.SECTION_ORDER,
     },
     maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
     httpPort: e.WORKER_HTTP_PORT ?? null,

@@ -19,11 +19,14 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { runAdaptive } from './adaptive-fanout';
 import { applicationFailureOf, failureSummary } from './failures';
 import { runInGroups, runInWindow } from './fanout';
 import { getProgressQuery } from './messages';
 import { databaseOptions, llmMetadataOptions, llmSectionOptions, localOptions } from './options';
 import { SectionPatience } from './patience';
+import { sectionStartOrder, type SectionOrder } from './section-order';
+import { sectionTiming } from './section-timeout';
 import { ProgressTracker } from './progress';
 import { handleRegenerations } from './regenerate';
 import { ensureMinimumLessons, validateQualityWithRepairs, type RepairContext } from './repair';
@@ -41,7 +44,9 @@ import {
 
 const local = proxyLocalActivities<Activities>(localOptions);
 
-type SectionOutcome = { index: number; receipt?: GenerationReceipt; error?: string };
+/** pressured: the section met rate limits or timeouts (SECTION_FANOUT=adaptive narrows the window on it). */
+type SectionOutcome = { index: number; receipt?: GenerationReceipt; error?: string; pressured?: boolean };
+const PRESSURE_TYPES: string[] = [ErrorType.LLM_RATE_LIMITED, ErrorType.LLM_TIMEOUT];
 
 /**
  * Repair rounds and patience change the commands a run records, so they are versioned: a run that started before
@@ -49,6 +54,10 @@ type SectionOutcome = { index: number; receipt?: GenerationReceipt; error?: stri
  */
 const QUALITY_REPAIR_PATCH = 'quality-repair-rounds';
 const SECTION_PATIENCE_PATCH = 'section-patience';
+/** Section timeouts sized to the work change the sections' activity options and inputs. */
+const SIZED_TIMEOUTS_PATCH = 'section-timeouts-sized';
+/** SECTION_ORDER=importance changes the order the sections' activities are scheduled in. */
+const SECTION_ORDER_PATCH = 'section-order';
 
 export async function courseGenerationWorkflow(
   rawInput: unknown,
@@ -98,6 +107,8 @@ export async function courseGenerationWorkflow(
     settings = { ...(await local.loadSettingsActivity()), ...overrides };
     const repairRounds = patched(QUALITY_REPAIR_PATCH) ? (settings.qualityRepairRounds ?? 0) : 0;
     if (patched(SECTION_PATIENCE_PATCH)) patience.enable(settings.sectionPatienceMs ?? []);
+    const sizedTimeouts = patched(SIZED_TIMEOUTS_PATCH);
+    const sectionOrder = patched(SECTION_ORDER_PATCH) ? (settings.sectionOrder ?? 'plan') : 'plan';
     const db = proxyActivities<Activities>(databaseOptions(settings));
     const llmMetadata = proxyActivities<Activities>({
       ...llmMetadataOptions(settings),
@@ -114,6 +125,8 @@ export async function courseGenerationWorkflow(
       patience,
       budgetGuard,
       fresh: runOptions.fresh ?? false,
+      sizedTimeouts,
+      sectionOrder,
     });
     progress.finishPhase('sections');
 
@@ -176,17 +189,20 @@ async function generateSections(
   input: GenerationJobInput,
   settings: GenerationSettings,
   progress: ProgressTracker,
-  options: { patience: SectionPatience; budgetGuard: () => Promise<void>; fresh: boolean },
+  options: { patience: SectionPatience; budgetGuard: () => Promise<void>; fresh: boolean; sizedTimeouts: boolean; sectionOrder: SectionOrder },
 ): Promise<{ receipts: GenerationReceipt[]; batchCount: number }> {
   const plans = input.analysis_result.recommended_structure.sections_breakdown;
-  const indexes = plans.map((_, index) => index);
+  const indexes = sectionStartOrder(plans, options.sectionOrder);
   const failures: SectionOutcome[] = [];
 
-  const runSection = async (index: number): Promise<SectionOutcome> => {
+  const runSection = async (index: number, width?: number): Promise<SectionOutcome> => {
     progress.sectionStarted(index);
+    const timing = sectionTiming(input, index, settings, options.sizedTimeouts);
+    const windowNote = width === undefined ? '' : ` · window ${width}/${settings.sectionConcurrency}`;
     const llm = proxyActivities<Activities>({
       ...llmSectionOptions(settings),
-      summary: `Section ${index + 1}/${plans.length}: ${plans[index].area}`,
+      ...(timing.startToCloseTimeoutMs ? { startToCloseTimeout: timing.startToCloseTimeoutMs } : {}),
+      summary: `Section ${index + 1}/${plans.length}: ${plans[index].area}${timing.note}${windowNote}`,
     });
     try {
       // The request keeps its old shape unless something is asked of it: recorded inputs stay what they were.
@@ -196,29 +212,41 @@ async function generateSections(
           sectionIndex: index,
           ...(options.fresh ? { fresh: true } : {}),
           ...(model ? { model } : {}),
+          ...(timing.timeoutMs ? { timeoutMs: timing.timeoutMs } : {}),
         }),
       );
       progress.sectionDone(receipt);
-      return { index, receipt };
+      return { index, receipt, ...(receipt.throttled ? { pressured: true } : {}) };
     } catch (error) {
       // Error isolation: a section that exhausted its attempts is recorded; its siblings keep running.
       if (isCancellation(error)) throw error;
       const message = failureSummary(error);
       progress.sectionFailed(index, message);
-      const outcome = { index, error: message };
+      const type = applicationFailureOf(error)?.type;
+      const timedOut = error instanceof ActivityFailure && error.cause instanceof TimeoutFailure;
+      const outcome = { index, error: message, pressured: timedOut || PRESSURE_TYPES.includes(type ?? '') };
       failures.push(outcome);
       return outcome;
     }
   };
 
-  const fanout = settings.fanoutMode === 'window' ? runInWindow : runInGroups;
-  const outcomes = await fanout(indexes, runSection, {
+  const fanoutOptions = {
     concurrency: settings.sectionConcurrency,
     delayBetweenGroupsMs: settings.sectionGroupDelayMs,
     beforeStart: options.budgetGuard,
     // Stop before the next group once a section failed for good: the run will fail, do not spend more.
     shouldContinue: () => failures.length === 0,
-  });
+  };
+  const outcomes =
+    settings.fanoutMode === 'adaptive'
+      ? await runAdaptive(indexes, runSection, {
+          ...fanoutOptions,
+          minConcurrency: settings.sectionConcurrencyMin ?? 1,
+          pressured: (outcome) => (outcome as SectionOutcome).pressured === true,
+          onWidth: (change) => progress.concurrencyChanged(change, settings.sectionConcurrencyMin ?? 1, settings.sectionConcurrency),
+        })
+      : // One argument only: Array.map inside the groups would pass its position as the width.
+        await (settings.fanoutMode === 'window' ? runInWindow : runInGroups)(indexes, (index) => runSection(index), fanoutOptions);
 
   if (failures.length > 0) {
     const list = failures.map((f) => `section ${f.index + 1} "${plans[f.index].area}": ${f.error}`).join('; ');
@@ -229,8 +257,10 @@ async function generateSections(
     );
   }
   const batchCount =
-    settings.fanoutMode === 'window' ? 1 : Math.ceil(plans.length / Math.max(1, settings.sectionConcurrency));
-  return { receipts: outcomes.map((o) => o.receipt!), batchCount };
+    settings.fanoutMode !== 'groups' ? 1 : Math.ceil(plans.length / Math.max(1, settings.sectionConcurrency));
+  // The course keeps plan order whatever order the sections started in.
+  const inPlanOrder = [...outcomes].sort((a, b) => a.index - b.index);
+  return { receipts: inPlanOrder.map((o) => o.receipt!), batchCount };
 }
 
 /**

@@ -110,6 +110,13 @@ export class ProgressTracker {
     this.recount();
   }
 
+  /** SECTION_FANOUT=adaptive narrowed or widened the window of sections in flight. */
+  concurrencyChanged(change: { at: string; width: number; reason: string }, min: number, max: number): void {
+    const changes = [...(this.state.concurrency?.changes ?? []), change];
+    this.state.concurrency = { width: change.width, min, max, changes };
+    this.publish();
+  }
+
   failed(type: string, message: string): void {
     this.state.error = { type, message };
     this.enterPhase('failed');
@@ -132,6 +139,10 @@ export class ProgressTracker {
       `**Sections:** ${s.sectionsDone}/${s.sectionsTotal} done, ${s.sectionsRunning} running, ${s.sectionsFailed} failed`,
       `**Spend so far:** ${s.tokens} tokens, $${s.costUsd.toFixed(4)}`,
     ];
+    if (s.concurrency) {
+      const widths = s.concurrency.changes.map((c) => c.width).join(' → ');
+      lines.push(`**Sections in flight (adaptive):** ${s.concurrency.width} of ${s.concurrency.min}–${s.concurrency.max} (${widths})`);
+    }
     for (const section of s.sections.filter((x) => x.status === 'waiting')) {
       lines.push(
         `**Section ${section.index + 1} waiting for the provider**, next try ${section.nextTryAt?.slice(11, 19)} UTC, ` +

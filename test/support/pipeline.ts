@@ -20,6 +20,8 @@ export interface GenerateRunOptions {
   rerun?: boolean;
   fresh?: boolean;
   overrides?: Partial<GenerationSettings>;
+  priority?: number | string;
+  tenant?: string;
 }
 
 export interface CliOutcome {
@@ -82,6 +84,8 @@ export async function runGenerate(clientConfig: ClientConfig, input: unknown, op
       rerun: options.rerun,
       fresh: options.fresh,
       overrides: options.overrides,
+      priority: options.priority,
+      tenant: options.tenant,
       config: clientConfig,
       stdout: out.stream,
       stderr: err.stream as unknown as NodeJS.WriteStream,
