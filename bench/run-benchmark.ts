@@ -75,8 +75,17 @@ export async function runBenchmark(partial: Partial<BenchOptions> = {}): Promise
   };
   fs.mkdirSync(options.outDir, { recursive: true });
   fs.writeFileSync(report.files.svg, timeline.svg);
-  fs.writeFileSync(report.files.report, renderMarkdown(report));
+  fs.writeFileSync(report.files.report, renderMarkdown(report) + keptSections(report.files.report));
   return report;
+}
+
+/** Sections other benchmarks measured (bench:adaptive, bench:fairness, …) start at this line and survive a rewrite. */
+export const KEPT_SECTIONS_MARKER = '<!-- Sections below are measured by their own benchmarks; `npm run bench` keeps them. -->';
+
+function keptSections(file: string): string {
+  const existing = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  const at = existing.indexOf(KEPT_SECTIONS_MARKER);
+  return at < 0 ? '' : `\n${existing.slice(at)}`;
 }
 
 /** One unmeasured course per engine first: JIT, connection pools, the workflow cache and the dev server warm up. */
