@@ -64,6 +64,15 @@ export async function courseGenerationWorkflow(
   overrides: Partial<GenerationSettings> = {},
   runOptions: RunOptions = {},
 ): Promise<GenerationResult> {
+  // Which behaviours this run has, decided in its first workflow task before anything else is recorded. A patch
+  // checked after an await can land in a later workflow task than the one that recorded its marker (the task after
+  // a local activity can split), and such a history no longer replays.
+  const versions = {
+    qualityRepair: patched(QUALITY_REPAIR_PATCH),
+    sectionPatience: patched(SECTION_PATIENCE_PATCH),
+    sizedTimeouts: patched(SIZED_TIMEOUTS_PATCH),
+    sectionOrder: patched(SECTION_ORDER_PATCH),
+  };
   // The query answers from the first task on, even for a run whose input is rejected.
   const progress = new ProgressTracker();
   setHandler(getProgressQuery, () => progress.state);
@@ -105,10 +114,10 @@ export async function courseGenerationWorkflow(
 
   try {
     settings = { ...(await local.loadSettingsActivity()), ...overrides };
-    const repairRounds = patched(QUALITY_REPAIR_PATCH) ? (settings.qualityRepairRounds ?? 0) : 0;
-    if (patched(SECTION_PATIENCE_PATCH)) patience.enable(settings.sectionPatienceMs ?? []);
-    const sizedTimeouts = patched(SIZED_TIMEOUTS_PATCH);
-    const sectionOrder = patched(SECTION_ORDER_PATCH) ? (settings.sectionOrder ?? 'plan') : 'plan';
+    const repairRounds = versions.qualityRepair ? (settings.qualityRepairRounds ?? 0) : 0;
+    if (versions.sectionPatience) patience.enable(settings.sectionPatienceMs ?? []);
+    const sizedTimeouts = versions.sizedTimeouts;
+    const sectionOrder = versions.sectionOrder ? (settings.sectionOrder ?? 'plan') : 'plan';
     const db = proxyActivities<Activities>(databaseOptions(settings));
     const llmMetadata = proxyActivities<Activities>({
       ...llmMetadataOptions(settings),

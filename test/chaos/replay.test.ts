@@ -59,8 +59,22 @@ test('the recorded histories exist and hold what their names say', () => {
   expect(scheduled('repair-patience').filter((n) => n === 'validateQualityActivity')).toHaveLength(2);
   expect(events['repair-patience'].filter((e) => e.timerStartedEventAttributes).map((e) => String(e.timerStartedEventAttributes?.startToFireTimeout?.seconds))).toEqual(['3']);
   const patches = (name: string) => events[name].filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch').length;
-  expect(patches('repair-patience')).toBe(2);
+  expect(patches('repair-patience')).toBe(4);
   expect(patches('success')).toBe(0);
+});
+
+test('version markers are recorded in the first workflow task, before the settings local activity', () => {
+  // A patch checked after an await can be recorded in a later workflow task than the one a replay looks at (the task
+  // after a local activity can split), and the history then fails to replay (seen: 1 adaptive run in 6).
+  const events = loadHistory('repair-patience').events ?? [];
+  const firstTaskEnd = events.findIndex((e) => e.workflowTaskCompletedEventAttributes);
+  const secondTaskStart = events.findIndex((e, i) => i > firstTaskEnd && e.workflowTaskScheduledEventAttributes);
+  const markers = events.map((e, i) => ({ name: e.markerRecordedEventAttributes?.markerName, i })).filter((m) => m.name);
+  const patchAt = markers.filter((m) => m.name === 'core_patch').map((m) => m.i);
+  const firstLocalActivity = markers.find((m) => m.name === 'core_local_activity')!.i;
+  expect(patchAt).toHaveLength(4);
+  expect(Math.max(...patchAt)).toBeLessThan(firstLocalActivity);
+  expect(Math.max(...patchAt)).toBeLessThan(secondTaskStart < 0 ? events.length : secondTaskStart);
 });
 
 test('every recorded history replays against the current workflow code', async () => {
