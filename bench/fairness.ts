@@ -4,7 +4,6 @@
 // on (`matching.enableFairness`) and off. The worker's activity slots are few, so A's batch is a real backlog.
 //
 //   npx tsx bench/fairness.ts [--courses 30] [--slots 4] [--time-factor 0.01]
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,8 +13,8 @@ import { msToTs } from '@temporalio/common/lib/time';
 import { startCourseGeneration } from '../client/start';
 import { SEARCH_ATTRIBUTES } from '../stack/search-attributes';
 import { resolveTemporalServerBinary } from '../stack/temporal-server-binary';
+import { spawnTemporalServer } from '../stack/temporal-server-process';
 import { waitForTemporal } from '../stack/temporal-server';
-import { freePorts, OutputTail } from '../stack/util';
 import type { GenerationJobInput } from '../workflows/schemas';
 import { benchCourse } from './course';
 import { openBenchEnv, type BenchEnv } from './env';
@@ -24,71 +23,12 @@ import { defaultOptions } from './options';
 /** The production server on SQLite, frontend/history/matching only, fairness on or off for every task queue. */
 async function startServer(binary: string, fairness: boolean): Promise<{ address: string; stop(): Promise<void> }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'coursegen-fairness-'));
-  const [frontend, frontendMembership, frontendHttp, history, historyMembership, matching, matchingMembership] = await freePorts(7);
-  fs.writeFileSync(
-    path.join(dir, 'dynamicconfig.yaml'),
-    `system.forceSearchAttributesCacheRefreshOnRead:\n  - value: true\nmatching.enableFairness:\n  - value: ${fairness}\n`,
-  );
-  const sqlite = (name: string) => `
-      sql:
-        pluginName: sqlite
-        databaseName: ${path.join(dir, `${name}.db`)}
-        connectAddr: localhost
-        connectProtocol: tcp
-        connectAttributes: { mode: rwc, setup: true, journal_mode: wal }
-        maxConns: 1
-        maxIdleConns: 1`;
-  const service = (grpc: number, membership: number, extra = '') => `
-    rpc:
-      grpcPort: ${grpc}
-      membershipPort: ${membership}
-      bindOnLocalHost: true${extra}`;
-  fs.writeFileSync(
-    path.join(dir, 'server.yaml'),
-    `
-log: { stdout: true, level: warn }
-persistence:
-  defaultStore: default
-  visibilityStore: visibility
-  numHistoryShards: 1
-  datastores:
-    default:${sqlite('temporal')}
-    visibility:${sqlite('visibility')}
-global:
-  membership: { maxJoinDuration: 30s, broadcastAddress: 127.0.0.1 }
-services:
-  frontend:${service(frontend, frontendMembership, `\n      httpPort: ${frontendHttp}`)}
-  history:${service(history, historyMembership)}
-  matching:${service(matching, matchingMembership)}
-clusterMetadata:
-  enableGlobalNamespace: false
-  failoverVersionIncrement: 10
-  masterClusterName: active
-  currentClusterName: active
-  clusterInformation:
-    active: { enabled: true, initialFailoverVersion: 1, rpcName: frontend, rpcAddress: "127.0.0.1:${frontend}", httpAddress: "127.0.0.1:${frontendHttp}" }
-dcRedirectionPolicy: { policy: noop }
-dynamicConfigClient: { filepath: ${path.join(dir, 'dynamicconfig.yaml')}, pollInterval: 10s }
-`,
-  );
-  const tail = new OutputTail();
-  const child = spawn(binary, ['--config-file', path.join(dir, 'server.yaml'), '--allow-no-auth', 'start', '--service', 'frontend', '--service', 'history', '--service', 'matching'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir },
-  });
-  child.stdout.on('data', (c: Buffer) => tail.push(c.toString()));
-  child.stderr.on('data', (c: Buffer) => tail.push(c.toString()));
-  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  const server = await spawnTemporalServer({ binary, dir, dynamicConfig: `matching.enableFairness:\n  - value: ${fairness}\n` });
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await server.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   };
-  const address = `127.0.0.1:${frontend}`;
+  const { address, tail } = server;
   try {
     const deadline = Date.now() + 120_000;
     for (;;) {
@@ -100,11 +40,11 @@ dynamicConfigClient: { filepath: ${path.join(dir, 'dynamicconfig.yaml')}, pollIn
         await connection.close();
         break;
       } catch (error) {
-        if (child.exitCode !== null || Date.now() > deadline) throw error;
+        if (server.exited() || Date.now() > deadline) throw error;
         await new Promise((r) => setTimeout(r, 500));
       }
     }
-    await waitForTemporal(address, 'default', SEARCH_ATTRIBUTES, { timeoutMs: 60_000, log: () => undefined, exited: () => child.exitCode !== null });
+    await waitForTemporal(address, 'default', SEARCH_ATTRIBUTES, { timeoutMs: 60_000, log: () => undefined, exited: server.exited });
   } catch (error) {
     await stop();
     throw new Error(`the Temporal server did not start: ${(error as Error).message}\n${tail}`);

@@ -1,6 +1,6 @@
 // Temporal plumbing for tests: one workflow bundle per test file, connections to the run's dev server, and a
 // worker per test on its own task queue.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Client, Connection } from '@temporalio/client';
@@ -10,7 +10,7 @@ import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker, type Workf
 import type { Activities } from '../../activities';
 import { quietRuntime } from '../../client/runtime';
 import { connectClient, connectWorkerConnection, loadTemporalConnection } from '../../workers/temporal-connection';
-import { freePorts, OutputTail } from '../../stack/util';
+import { spawnTemporalServer } from '../../stack/temporal-server-process';
 import { SEARCH_ATTRIBUTE_TYPES } from '../../workflows/search-attributes';
 import { testStackEnv } from './stack-env';
 
@@ -107,36 +107,10 @@ export interface MtlsTemporalServer {
  * matching services run: the internal worker service (system workflows) is not needed here.
  */
 export async function startMtlsTemporalServer(binary: string, certs: TestCertificates, namespace = 'default'): Promise<MtlsTemporalServer> {
-  const [frontend, frontendMembership, frontendHttp, history, historyMembership, matching, matchingMembership] = await freePorts(7);
-  const dynamicConfig = path.join(certs.dir, 'dynamicconfig.yaml');
-  // Search attributes registered a moment ago must be visible to the worker's start-up check at once.
-  fs.writeFileSync(dynamicConfig, 'system.forceSearchAttributesCacheRefreshOnRead:\n  - value: true\n');
-  const sqlite = (name: string) => `
-      sql:
-        pluginName: sqlite
-        databaseName: ${path.join(certs.dir, `${name}.db`)}
-        connectAddr: localhost
-        connectProtocol: tcp
-        connectAttributes: { mode: rwc, setup: true, journal_mode: wal }
-        maxConns: 1
-        maxIdleConns: 1`;
-  const service = (grpc: number, membership: number, extra = '') => `
-    rpc:
-      grpcPort: ${grpc}
-      membershipPort: ${membership}
-      bindOnLocalHost: true${extra}`;
-  const config = `
-log: { stdout: true, level: warn }
-persistence:
-  defaultStore: default
-  visibilityStore: visibility
-  numHistoryShards: 1
-  datastores:
-    default:${sqlite('temporal')}
-    visibility:${sqlite('visibility')}
-global:
-  membership: { maxJoinDuration: 30s, broadcastAddress: 127.0.0.1 }
-  tls:
+  const server = await spawnTemporalServer({
+    binary,
+    dir: certs.dir,
+    globalExtra: `  tls:
     frontend:
       server:
         requireClientAuth: true
@@ -147,39 +121,10 @@ global:
     systemWorker:
       certFile: ${certs.clientCert}
       keyFile: ${certs.clientKey}
-      client: { serverName: localhost, rootCaFiles: [${certs.caCert}] }
-services:
-  frontend:${service(frontend, frontendMembership, `\n      httpPort: ${frontendHttp}`)}
-  history:${service(history, historyMembership)}
-  matching:${service(matching, matchingMembership)}
-clusterMetadata:
-  enableGlobalNamespace: false
-  failoverVersionIncrement: 10
-  masterClusterName: active
-  currentClusterName: active
-  clusterInformation:
-    active: { enabled: true, initialFailoverVersion: 1, rpcName: frontend, rpcAddress: "127.0.0.1:${frontend}", httpAddress: "127.0.0.1:${frontendHttp}" }
-dcRedirectionPolicy: { policy: noop }
-dynamicConfigClient: { filepath: ${dynamicConfig}, pollInterval: 10s }
-`;
-  const configFile = path.join(certs.dir, 'temporal-server.yaml');
-  fs.writeFileSync(configFile, config);
-  const tail = new OutputTail();
-  const child = spawn(binary, ['--config-file', configFile, '--allow-no-auth', 'start', '--service', 'frontend', '--service', 'history', '--service', 'matching'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? certs.dir },
+      client: { serverName: localhost, rootCaFiles: [${certs.caCert}] }`,
   });
-  child.stdout.on('data', (c: Buffer) => tail.push(c.toString()));
-  child.stderr.on('data', (c: Buffer) => tail.push(c.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-  };
-  const address = `127.0.0.1:${frontend}`;
+  const { tail, stop } = server;
+  const address = server.address;
   const temporal = loadTemporalConnection({
     TEMPORAL_ADDRESS: address,
     TEMPORAL_NAMESPACE: namespace,
@@ -191,7 +136,7 @@ dynamicConfigClient: { filepath: ${dynamicConfig}, pollInterval: 10s }
   try {
     const connection = await (async () => {
       for (;;) {
-        if (child.exitCode !== null) throw new Error(`the Temporal server exited with ${child.exitCode}`);
+        if (server.exited()) throw new Error(`the Temporal server exited with ${server.exitCode()}`);
         try {
           return (await connectClient(temporal)).connection;
         } catch (error) {

@@ -1,0 +1,99 @@
+// One production Temporal server process (the binary of stack/temporal-server-binary.ts) on SQLite files in a
+// folder of the caller's, running the frontend, history and matching services only: the internal worker service
+// (system workflows) is not needed for a single-node server. Callers add what differs — TLS on the frontend,
+// dynamic-config flags — and do their own readiness (a plain or an mTLS connection).
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { freePorts, OutputTail } from './util';
+
+export interface TemporalServerProcessOptions {
+  binary: string;
+  /** Holds the config files and the SQLite databases; the caller owns it. */
+  dir: string;
+  /** Extra dynamic-config lines (YAML); search attributes registered a moment ago are always visible at once. */
+  dynamicConfig?: string;
+  /** YAML under `global:` (indented by two spaces), e.g. a `tls:` block. */
+  globalExtra?: string;
+}
+
+export interface TemporalServerProcess {
+  address: string;
+  /** The last lines the server printed, for start-up errors. */
+  tail: OutputTail;
+  exited(): boolean;
+  exitCode(): number | null;
+  stop(): Promise<void>;
+}
+
+export async function spawnTemporalServer(options: TemporalServerProcessOptions): Promise<TemporalServerProcess> {
+  const { binary, dir } = options;
+  const [frontend, frontendMembership, frontendHttp, history, historyMembership, matching, matchingMembership] = await freePorts(7);
+  const dynamicConfig = path.join(dir, 'dynamicconfig.yaml');
+  fs.writeFileSync(dynamicConfig, `system.forceSearchAttributesCacheRefreshOnRead:\n  - value: true\n${options.dynamicConfig ?? ''}`);
+  const sqlite = (name: string) => `
+      sql:
+        pluginName: sqlite
+        databaseName: ${path.join(dir, `${name}.db`)}
+        connectAddr: localhost
+        connectProtocol: tcp
+        connectAttributes: { mode: rwc, setup: true, journal_mode: wal }
+        maxConns: 1
+        maxIdleConns: 1`;
+  const service = (grpc: number, membership: number, extra = '') => `
+    rpc:
+      grpcPort: ${grpc}
+      membershipPort: ${membership}
+      bindOnLocalHost: true${extra}`;
+  const configFile = path.join(dir, 'temporal-server.yaml');
+  fs.writeFileSync(
+    configFile,
+    `
+log: { stdout: true, level: warn }
+persistence:
+  defaultStore: default
+  visibilityStore: visibility
+  numHistoryShards: 1
+  datastores:
+    default:${sqlite('temporal')}
+    visibility:${sqlite('visibility')}
+global:
+  membership: { maxJoinDuration: 30s, broadcastAddress: 127.0.0.1 }
+${options.globalExtra ?? ''}
+services:
+  frontend:${service(frontend, frontendMembership, `\n      httpPort: ${frontendHttp}`)}
+  history:${service(history, historyMembership)}
+  matching:${service(matching, matchingMembership)}
+clusterMetadata:
+  enableGlobalNamespace: false
+  failoverVersionIncrement: 10
+  masterClusterName: active
+  currentClusterName: active
+  clusterInformation:
+    active: { enabled: true, initialFailoverVersion: 1, rpcName: frontend, rpcAddress: "127.0.0.1:${frontend}", httpAddress: "127.0.0.1:${frontendHttp}" }
+dcRedirectionPolicy: { policy: noop }
+dynamicConfigClient: { filepath: ${dynamicConfig}, pollInterval: 10s }
+`,
+  );
+  const tail = new OutputTail();
+  const child = spawn(binary, ['--config-file', configFile, '--allow-no-auth', 'start', '--service', 'frontend', '--service', 'history', '--service', 'matching'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir },
+  });
+  child.stdout.on('data', (c: Buffer) => tail.push(c.toString()));
+  child.stderr.on('data', (c: Buffer) => tail.push(c.toString()));
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  return {
+    address: `127.0.0.1:${frontend}`,
+    tail,
+    exited: () => child.exitCode !== null,
+    exitCode: () => child.exitCode,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await closed;
+      clearTimeout(timer);
+    },
+  };
+}
