@@ -49,8 +49,6 @@ export interface RepairRequest extends RepairReason {
 
 type Answer<T> = StructuredCallResult<T> & { reusedFromRunId?: string };
 
-const runKey = currentRun;
-
 /**
  * What the answer depends on: the prompt the first attempt sends (it holds every input field the prompt uses),
  * the prompt version and the model ladder. Whatever produced a draft later (a repair, an operator's model), it is
@@ -68,7 +66,7 @@ export async function storeSectionDraft(
   result: Answer<SectionOutput>,
 ): Promise<GenerationReceipt> {
   await store.saveArtifact(
-    { ...runKey(), courseId, kind: 'section', sectionIndex, model: result.model, attempt: result.attempt },
+    { ...currentRun(), courseId, kind: 'section', sectionIndex, model: result.model, attempt: result.attempt },
     result.value,
   );
   return {
@@ -96,7 +94,7 @@ interface AnswerSource<T> {
 /** This activity's stored answer, else an earlier run's draft for the same inputs, else a model call (stored at once). */
 async function answer<T>(store: CourseStore, source: AnswerSource<T>): Promise<Answer<T>> {
   const { activityId, attempt } = Context.current().info;
-  const { runId, workflowId } = runKey();
+  const { runId, workflowId } = currentRun();
   const own = await store.draftOfActivity(runId, activityId);
   if (own) {
     return { value: own.payload as T, model: own.model, attempt: own.attempt, repairs: [], ...(await store.activitySpend(runId, activityId)) };
@@ -153,7 +151,7 @@ export function createGenerateActivities(deps: GenerateDeps) {
           }),
       });
       await deps.store.saveArtifact(
-        { ...runKey(), courseId: input.course_id, kind: 'metadata', model: result.model, attempt: result.attempt },
+        { ...currentRun(), courseId: input.course_id, kind: 'metadata', model: result.model, attempt: result.attempt },
         result.value,
       );
       return {
@@ -191,7 +189,7 @@ export function createGenerateActivities(deps: GenerateDeps) {
       });
       const receipt = await storeSectionDraft(deps.store, input.course_id, sectionIndex, result);
       // What this section met on its way tells SECTION_FANOUT=adaptive whether the provider is under pressure.
-      const throttled = result.attempt > 1 ? await deps.store.throttledAttempts(runKey().runId, Context.current().info.activityId) : 0;
+      const throttled = result.attempt > 1 ? await deps.store.throttledAttempts(currentRun().runId, Context.current().info.activityId) : 0;
       return throttled > 0 ? { ...receipt, throttled } : receipt;
     },
 
@@ -204,7 +202,7 @@ export function createGenerateActivities(deps: GenerateDeps) {
       const { input, sectionIndex } = request;
       const inputHash = sectionHash(input, sectionIndex);
       const { activityId } = Context.current().info;
-      const { runId } = runKey();
+      const { runId } = currentRun();
       if (!(await deps.store.draftOfActivity(runId, activityId))) {
         await deps.store.rejectDrafts(input.course_id, sectionIndex, inputHash);
       }
