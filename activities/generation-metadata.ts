@@ -36,6 +36,7 @@ export function buildGenerationMetadata(
       overall: request.qualityScores.overall,
     },
     quality_backend: request.qualityScores.backend,
+    ...(request.judged?.length ? { quality_judged: request.judged } : {}),
     batch_count: request.batchCount,
     retry_count: {
       metadata: request.metadataReceipt.attempt - 1,

@@ -6,6 +6,7 @@ import type { GenerationSettings } from '../workflows/types';
 import { createFinalizeActivities } from './finalize';
 import { createGenerateActivities } from './generate';
 import { withHeartbeats } from './heartbeat';
+import { createJudgeActivities } from './judge';
 import { providerProfile, type ProviderKind } from './llm-provider';
 import type { PriceTable } from './pricing';
 import { createQualityActivities } from './quality';
@@ -23,6 +24,9 @@ export interface ActivityDeps {
     sectionModels: string[];
     metadataTimeoutMs: number;
     sectionTimeoutMs: number;
+    /** LLM_JUDGE_MODELS and LLM_JUDGE_TIMEOUT_MS: the quality judge's ladder and HTTP timeout. */
+    judgeModels: string[];
+    judgeTimeoutMs: number;
     heartbeatIntervalMs: number;
     /** Provider profile (LLM_PROVIDER); generic when absent. */
     provider?: ProviderKind;
@@ -45,6 +49,7 @@ export function createActivities(deps: ActivityDeps) {
       return deps.store.spentCost(currentRun().runId);
     },
     ...createGenerateActivities({ ...llm, store: deps.store, prices: deps.prices }),
+    ...createJudgeActivities({ ...llm, store: deps.store, prices: deps.prices }),
     ...withHeartbeats(
       {
         ...createQualityActivities({ store: deps.store, prices: deps.prices, embeddings: deps.embeddings }),

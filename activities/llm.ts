@@ -37,7 +37,7 @@ export function modelForAttempt(models: string[], attempt: number): string {
 }
 
 export interface StructuredCallRequest<T> {
-  phase: Exclude<LlmPhase, 'validation'>;
+  phase: LlmPhase;
   courseId: string;
   sectionIndex: number | null;
   models: string[];

@@ -49,6 +49,11 @@ const EnvSchema = z.object({
   // RT-001 ladders: attempt 1 uses the first model, each retry the next, stronger or different one.
   LLM_METADATA_MODELS: modelList('qwen/qwen3-max,openai/gpt-oss-120b,google/gemini-2.5-flash'),
   LLM_SECTION_MODELS: modelList('openai/gpt-oss-120b,qwen/qwen3-max,google/gemini-2.5-flash'),
+  // Seed 001: OSS 120B is the judge; the next attempts ask other families, so one model's blind spot is not final.
+  LLM_JUDGE_MODELS: modelList('openai/gpt-oss-120b,qwen/qwen3-max,google/gemini-2.5-flash'),
+  // A verdict is a short answer (~150 tokens) to a prompt of one section (~3-4k tokens), about a metadata call's
+  // size: the same 60 s.
+  LLM_JUDGE_TIMEOUT_MS: ms(60_000),
   // Per-call HTTP timeouts. The seeds observed ~20 s metadata and ~75 s section calls and recommend 60–120 s per
   // call: 120 s leaves a slow section 60 % headroom; 60 s is 3× a metadata call. A hung call fails within these
   // and the next attempt escalates, instead of waiting the platform's old 300 s.
@@ -75,6 +80,14 @@ const EnvSchema = z.object({
   // exhausted budget leaves generated is what matters most. The committed course keeps plan order.
   SECTION_ORDER: z.enum(['importance', 'plan']).default('importance'),
   QUALITY_THRESHOLD: z.coerce.number().min(0).max(1).default(0.75),
+  // Judge-assisted quality (seed 001: embeddings first, an LLM judge where they cannot tell).
+  QUALITY_JUDGE: z.enum(['on', 'off']).default('on'),
+  // "below,above": embedding scores in [threshold − below, threshold + above) go to the judge. 0.15,0.05 is the
+  // gap the offline calibration leaves between other plans' sections (≤ 0.56) and a section's own plan (≥ 0.80)
+  // around the 0.75 threshold; recalibrate it for an embeddings endpoint.
+  QUALITY_JUDGE_BAND: z.string().default('0.15,0.05').transform(parseBand),
+  // Seed 001's "95 % embeddings + 5 % judge": this share of all sections is judged whatever its score.
+  QUALITY_JUDGE_SAMPLE: z.coerce.number().min(0).max(1).default(0.05),
   MIN_LESSONS: z.coerce.number().int().min(1).default(10),
   MAX_COST_USD_PER_COURSE: z.coerce.number().positive().optional(),
   // One repair round turns a course with one drifted section into a completed course for the price of that
@@ -106,6 +119,17 @@ export function parsePatience(value: string, context: z.RefinementCtx): number[]
   return waits;
 }
 
+/** "0.15,0.05" → the band's two margins around the quality threshold, each in [0, 1]. */
+export function parseBand(value: string, context: z.RefinementCtx): { below: number; above: number } {
+  const parts = value.split(',').map((p) => p.trim());
+  const numbers = parts.map(Number);
+  if (parts.length !== 2 || parts.some((p) => p === '') || numbers.some((n) => !Number.isFinite(n) || n < 0 || n > 1)) {
+    context.addIssue({ code: 'custom', message: `"${value}" is not two margins such as 0.15,0.05 (below,above the threshold, each 0–1)` });
+    return z.NEVER;
+  }
+  return { below: numbers[0], above: numbers[1] };
+}
+
 /** Every environment variable the worker reads (the compose file is checked against it). */
 export const CONFIG_KEYS = [...TEMPORAL_CONNECTION_KEYS, ...PAYLOAD_CODEC_SETTINGS, ...Object.keys(EnvSchema.shape)];
 
@@ -121,8 +145,10 @@ export interface WorkerConfig {
     appUrl?: string;
     metadataModels: string[];
     sectionModels: string[];
+    judgeModels: string[];
     metadataTimeoutMs: number;
     sectionTimeoutMs: number;
+    judgeTimeoutMs: number;
     heartbeatIntervalMs: number;
     pricesFile?: string;
   };
@@ -174,8 +200,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
       appUrl: e.LLM_APP_URL,
       metadataModels: e.LLM_METADATA_MODELS,
       sectionModels: e.LLM_SECTION_MODELS,
+      judgeModels: e.LLM_JUDGE_MODELS,
       metadataTimeoutMs: e.LLM_METADATA_TIMEOUT_MS,
       sectionTimeoutMs: e.LLM_SECTION_TIMEOUT_MS,
+      judgeTimeoutMs: e.LLM_JUDGE_TIMEOUT_MS,
       heartbeatIntervalMs: Math.max(200, Math.floor(e.HEARTBEAT_TIMEOUT_MS / 4)),
       pricesFile: e.LLM_PRICES_FILE,
     },
@@ -198,6 +226,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
       qualityRepairRounds: e.QUALITY_REPAIR_ROUNDS,
       sectionPatienceMs: e.SECTION_PATIENCE,
       sectionOrder: e.SECTION_ORDER,
+      qualityJudge:
+        e.QUALITY_JUDGE === 'on'
+          ? {
+              bandBelow: e.QUALITY_JUDGE_BAND.below,
+              bandAbove: e.QUALITY_JUDGE_BAND.above,
+              sample: e.QUALITY_JUDGE_SAMPLE,
+              activityTimeoutMs: e.LLM_JUDGE_TIMEOUT_MS + ACTIVITY_MARGIN_MS,
+            }
+          : null,
     },
     maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
     httpPort: e.WORKER_HTTP_PORT ?? null,

@@ -58,6 +58,8 @@ const SECTION_PATIENCE_PATCH = 'section-patience';
 const SIZED_TIMEOUTS_PATCH = 'section-timeouts-sized';
 /** SECTION_ORDER=importance changes the order the sections' activities are scheduled in. */
 const SECTION_ORDER_PATCH = 'section-order';
+/** QUALITY_JUDGE adds judge activities after the quality score for sections near the threshold (or sampled). */
+const QUALITY_JUDGE_PATCH = 'quality-judge';
 
 export async function courseGenerationWorkflow(
   rawInput: unknown,
@@ -72,6 +74,7 @@ export async function courseGenerationWorkflow(
     sectionPatience: patched(SECTION_PATIENCE_PATCH),
     sizedTimeouts: patched(SIZED_TIMEOUTS_PATCH),
     sectionOrder: patched(SECTION_ORDER_PATCH),
+    qualityJudge: patched(QUALITY_JUDGE_PATCH),
   };
   // The query answers from the first task on, even for a run whose input is rejected.
   const progress = new ProgressTracker();
@@ -140,7 +143,17 @@ export async function courseGenerationWorkflow(
     progress.finishPhase('sections');
 
     const repairs: RepairRecord[] = [];
-    const repair: RepairContext = { input, settings, progress, receipts: sectionReceipts, rounds: repairRounds, beforeRound: budgetGuard };
+    const repair: RepairContext = {
+      input,
+      settings,
+      progress,
+      receipts: sectionReceipts,
+      rounds: repairRounds,
+      beforeRound: budgetGuard,
+      judge: versions.qualityJudge ? (settings.qualityJudge ?? null) : null,
+      judgements: new Map(),
+      judged: [],
+    };
     enter('validate_quality');
     let qualityScores = await validateQualityWithRepairs(repair, repairs);
 
@@ -164,6 +177,7 @@ export async function courseGenerationWorkflow(
       sectionReceipts,
       ...(repairs.length ? { repairs } : {}),
       ...(patience.records.length ? { waits: patience.records } : {}),
+      ...(repair.judged.length ? { judged: repair.judged } : {}),
     });
     enter('completed');
     await condition(allHandlersFinished);

@@ -1,7 +1,7 @@
 // Named activity option profiles. Every number carries its reason; the LLM timeouts come from the worker's
 // configuration (read once through loadSettingsActivity) so operators can size them to their provider.
 import type { ActivityOptions, LocalActivityOptions, RetryPolicy } from '@temporalio/common';
-import { NON_RETRYABLE_ERROR_TYPES, type GenerationSettings } from './types';
+import { NON_RETRYABLE_ERROR_TYPES, type GenerationSettings, type QualityJudgeSettings } from './types';
 
 /**
  * RT-004: three attempts, exponential backoff 1 s → 2 s (→ 4 s cap). The activity picks its model from the attempt
@@ -39,6 +39,19 @@ export function llmSectionOptions(settings: GenerationSettings): ActivityOptions
   return {
     ...WAIT_FOR_CANCELLED_CALLS,
     startToCloseTimeout: settings.sectionActivityTimeoutMs,
+    heartbeatTimeout: settings.heartbeatTimeoutMs,
+    retry: LLM_RETRY,
+  };
+}
+
+/**
+ * The quality judge: one short structured answer per section, the LLM retry shape (each attempt the next model of
+ * LLM_JUDGE_MODELS). Its start-to-close is the judge's own HTTP timeout plus the activity margin.
+ */
+export function llmJudgeOptions(settings: GenerationSettings, judge: QualityJudgeSettings): ActivityOptions {
+  return {
+    ...WAIT_FOR_CANCELLED_CALLS,
+    startToCloseTimeout: judge.activityTimeoutMs,
     heartbeatTimeout: settings.heartbeatTimeoutMs,
     retry: LLM_RETRY,
   };

@@ -2,7 +2,15 @@
 // attributes the run list can be filtered by. Deterministic: only workflow time and workflow APIs.
 import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import { CourseCostUsdKey, CoursePhaseKey } from './search-attributes';
-import { WAITING_PHASE, type GenerationProgress, type GenerationReceipt, type Phase, type PhaseDurations, type RepairRecord } from './types';
+import {
+  WAITING_PHASE,
+  type GenerationProgress,
+  type GenerationReceipt,
+  type JudgedSection,
+  type Phase,
+  type PhaseDurations,
+  type RepairRecord,
+} from './types';
 
 export class ProgressTracker {
   readonly state: GenerationProgress;
@@ -97,6 +105,12 @@ export class ProgressTracker {
     this.publish();
   }
 
+  /** The quality judge read a section: its verdict (or why the embedding score decided) is shown with the repairs. */
+  judged(record: JudgedSection): void {
+    this.state.judged = [...(this.state.judged ?? []), record];
+    this.publish();
+  }
+
   private leaveWaitingIfNoneWaits(): void {
     if (!this.state.sections.some((s) => s.status === 'waiting')) {
       upsertSearchAttributes([{ key: CoursePhaseKey, value: this.state.phase }]);
@@ -149,11 +163,21 @@ export class ProgressTracker {
           `${section.roundsLeft} of ${section.roundsTotal} rounds left — ${section.error ?? ''}`,
       );
     }
+    for (const j of s.judged ?? []) lines.push(describeJudgement(j));
     for (const r of s.repairs ?? []) {
-      const change = r.reason === 'quality' ? `score ${r.before} → ${r.after ?? '…'}` : `lessons ${r.before} → ${r.after ?? '…'}`;
+      const change =
+        r.reason === 'lessons' ? `lessons ${r.before} → ${r.after ?? '…'}` : `${r.reason === 'judge' ? 'judge score' : 'score'} ${r.before} → ${r.after ?? '…'}`;
       lines.push(`**Repair** of section ${r.section_number} (${r.reason}, round ${r.round}): ${r.model_before} → ${r.model}, ${change}`);
     }
     if (s.error) lines.push(`**Error:** ${s.error.type} — ${s.error.message}`);
     setCurrentDetails(lines.join('\n\n'));
   }
+}
+
+/** One line per judgement for the Web UI's current details. */
+export function describeJudgement(j: JudgedSection): string {
+  const head = `**Judge** of section ${j.section_number} (${j.why}, embedding ${j.embedding_score})`;
+  if (!j.verdict) return `${head}: judge unavailable, the embedding score decided (${j.passed ? 'passes' : 'fails'}) — ${j.error ?? ''}`;
+  const plan = j.verdict.on_plan ? 'on plan' : 'off plan';
+  return `${head}: ${j.model} says ${plan}, score ${j.verdict.score} — ${j.passed ? 'passes' : 'rejected'}; ${j.verdict.reasons.join('; ')}`;
 }

@@ -139,9 +139,23 @@ export const SectionOutputSchema = z.strictObject({
 });
 export type SectionOutput = z.infer<typeof SectionOutputSchema>;
 
+/**
+ * What the quality judge answers about one section (QUALITY_JUDGE): how well the section realises its plan (0–1,
+ * the same scale as QUALITY_THRESHOLD), whether it is about its plan at all, which of the plan's learning
+ * objectives it covers (quoted from the plan) and a few short reasons an operator can read.
+ */
+export const JudgeVerdictSchema = z.strictObject({
+  score: z.number().min(0).max(1),
+  on_plan: z.boolean(),
+  objectives_covered: z.array(llmText(1, 600)).max(10),
+  reasons: z.array(llmText(3, 300)).min(1).max(5),
+});
+export type JudgeVerdict = z.infer<typeof JudgeVerdictSchema>;
+
 /** Names of the structured-output schemas; the LLM simulator and the ledger use them to tell calls apart. */
 export const METADATA_SCHEMA_NAME = 'course_metadata';
 export const SECTION_SCHEMA_NAME = 'course_section';
+export const JUDGE_SCHEMA_NAME = 'section_judgement';
 
 // ---- The committed course structure (what the course row holds).
 

@@ -1,5 +1,6 @@
 // Pure names and DTOs shared by the workflow, the activities and the client. Deterministic: no I/O, no Node
 // built-ins, so the workflow sandbox may import this file.
+import type { JudgeVerdict } from './schemas';
 
 export const DEFAULT_TASK_QUEUE = 'course-generation';
 export const WORKFLOW_TYPE = 'courseGenerationWorkflow';
@@ -112,6 +113,44 @@ export interface GenerationSettings {
   sectionPatienceMs?: number[];
   /** SECTION_ORDER: which sections start first. Absent in settings recorded by older runs: plan order. */
   sectionOrder?: 'importance' | 'plan';
+  /** QUALITY_JUDGE: null (or absent, in settings recorded by older runs) when no judge reads the sections. */
+  qualityJudge?: QualityJudgeSettings | null;
+}
+
+/** Which sections a judge model reads after the embedding score, and how long its call may take. */
+export interface QualityJudgeSettings {
+  /** QUALITY_JUDGE_BAND: embedding scores in [threshold − bandBelow, threshold + bandAbove) go to the judge. */
+  bandBelow: number;
+  bandAbove: number;
+  /** QUALITY_JUDGE_SAMPLE: share of all sections judged whatever their score (deterministic per course and section). */
+  sample: number;
+  /** Start-to-close of one judge attempt: LLM_JUDGE_TIMEOUT_MS plus the activity margin. */
+  activityTimeoutMs: number;
+}
+
+/** What the judge activity returns: the verdict (small, so it travels in history) and what it cost. */
+export interface JudgeResult {
+  verdict: JudgeVerdict;
+  model: string;
+  attempt: number;
+  tokens: number;
+  costUsd: number;
+}
+
+/** One section read by the judge, and what decided it. */
+export interface JudgedSection {
+  section_number: number;
+  /** band: its embedding score was near the threshold; sample: the seed's share of all sections; recheck: written
+   * again after the judge rejected it. */
+  why: 'band' | 'sample' | 'recheck';
+  embedding_score: number;
+  /** null when the judge could not answer (its whole ladder failed): the embedding score decided. */
+  verdict: JudgeVerdict | null;
+  model: string | null;
+  passed: boolean;
+  decided_by: 'judge' | 'embedding';
+  /** Why the judge could not answer (error type and message). */
+  error?: string;
 }
 
 /** How one run was asked to start (the workflow's third argument). */
@@ -139,10 +178,12 @@ export interface GenerationReceipt {
 export interface RepairRecord {
   section_number: number;
   round: number;
-  reason: 'quality' | 'lessons';
+  /** quality: embedding score below the threshold; judge: the judge rejected it; lessons: too few lessons. */
+  reason: 'quality' | 'judge' | 'lessons';
   model_before: string;
   model: string;
-  /** quality: the similarity scores; lessons: the lesson counts. */
+  /** quality: the similarity scores; judge: the judge's scores (the embedding score when it was not judged
+   * again); lessons: the lesson counts. */
   before: number;
   after: number | null;
 }
@@ -188,6 +229,8 @@ export interface CommitRequest {
   sectionReceipts: GenerationReceipt[];
   repairs?: RepairRecord[];
   waits?: PatienceRecord[];
+  /** Sections the quality judge read (QUALITY_JUDGE). */
+  judged?: JudgedSection[];
 }
 
 export interface FailureRecord {
@@ -205,6 +248,8 @@ export interface GenerationMetadata {
   duration_ms: PhaseDurations;
   quality_scores: { metadata_similarity: number; sections_similarity: number[]; overall: number };
   quality_backend: string;
+  /** Sections a judge model read after the embedding score, with its verdict and what decided them. */
+  quality_judged?: JudgedSection[];
   batch_count: number;
   retry_count: { metadata: number; sections: number[] };
   llm_calls: { total: number; failed: number };
@@ -252,6 +297,8 @@ export interface GenerationProgress {
   sectionsWaiting?: number;
   sections: SectionProgress[];
   repairs?: RepairRecord[];
+  /** Sections the quality judge read so far, with its verdicts. */
+  judged?: JudgedSection[];
   tokens: number;
   costUsd: number;
   durations: Partial<PhaseDurations>;

@@ -71,6 +71,11 @@ export function mockActivities(overrides: Partial<Activities> = {}, options: { e
       log.calls.push('quality');
       return { metadata_similarity: 0.9, sections_similarity: [0.9], overall: 0.9, backend: 'mock', tokens: 10, costUsd: 0 };
     },
+    async judgeSectionActivity({ sectionIndex }) {
+      log.calls.push(`judge:${sectionIndex}`);
+      const verdict = { score: 0.9, on_plan: true, objectives_covered: [], reasons: ['mock verdict'] };
+      return { verdict, model: `model-${Context.current().info.attempt}`, attempt: Context.current().info.attempt, tokens: 10, costUsd: 0 };
+    },
     async sanitizeCourseActivity() {
       log.calls.push('sanitize');
       return { lessonCount: 48, changedStrings: 0 };
