@@ -93,6 +93,8 @@ export async function openBenchEnv(options: BenchOptions): Promise<BenchEnv> {
       SECTION_CONCURRENCY: String(options.concurrency),
       SECTION_GROUP_DELAY_MS: String(options.groupDelayMs),
       SECTION_FANOUT: 'groups',
+      // The in-process baselines have no judge: keep the workflow's runs comparable (and their call counts fixed).
+      QUALITY_JUDGE_SAMPLE: '0',
       WORKER_MAX_CONCURRENT_ACTIVITIES: String(options.maxConcurrentActivities),
     };
     const config = loadConfig(workerEnv);

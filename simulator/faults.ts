@@ -24,6 +24,7 @@ const CONTENT_FAULTS: ReadonlySet<FaultKind> = new Set([
   'placeholder',
   'xss',
   'off_topic',
+  'paraphrase',
   // Faults in the shape of a 200 answer: they are built from a generated answer after the simulated latency.
   'error_in_200',
   'finish_error',

@@ -2,13 +2,15 @@
 // latency (giving up if the client does), then answer and record exactly the usage that was sent.
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { METADATA_SCHEMA_NAME, SECTION_SCHEMA_NAME } from '../workflows/schemas';
+import { JUDGE_SCHEMA_NAME, METADATA_SCHEMA_NAME, SECTION_SCHEMA_NAME } from '../workflows/schemas';
 import { createCourseContent, plainAnswer } from './content';
 import { lexicalEmbedding, toBase64Float32 } from './embedding';
 import { corruptAnswer, isContentFault, OFF_TOPIC_PROMPT, type FaultPlan } from './faults';
 import { HttpError, sendError, sendJson, tokensFor, waitUnlessClosed } from './http-util';
+import { judgeVerdict } from './judge';
 import { answerBody, completionText, generationId, openRouterHttpFault, SIMULATED_PROVIDER, usageCost, writeStream } from './openrouter';
 import { baseLatencyMs, jittered } from './options';
+import { paraphraseAnswer } from './paraphrase';
 import { messageText, parsePrompt, promptText, type ChatMessage } from './prompt';
 import { createRng, hashString, type Rng } from './random';
 import { generateFromSchema, type JsonSchema } from './schema-gen';
@@ -47,9 +49,16 @@ export async function handleChat(state: SimulatorState, req: IncomingMessage, re
   const format = body.response_format as { type?: string; json_schema?: { name?: string; schema?: JsonSchema } } | undefined;
   const jsonSchema = format?.type === 'json_schema' ? format.json_schema : undefined;
   const kind: CallKind =
-    jsonSchema?.name === METADATA_SCHEMA_NAME ? 'metadata' : jsonSchema?.name === SECTION_SCHEMA_NAME ? 'section' : 'default';
+    jsonSchema?.name === METADATA_SCHEMA_NAME
+      ? 'metadata'
+      : jsonSchema?.name === SECTION_SCHEMA_NAME
+        ? 'section'
+        : jsonSchema?.name === JUDGE_SCHEMA_NAME
+          ? 'judge'
+          : 'default';
   const facts = parsePrompt(prompt);
-  const ctx = beginCall(state, req, res, body, kind, prompt, kind === 'section' ? facts.workingTitle : undefined, facts.title);
+  const sectionTitle = kind === 'section' || kind === 'judge' ? facts.workingTitle : undefined;
+  const ctx = beginCall(state, req, res, body, kind, prompt, sectionTitle, facts.title);
   if (!ctx) return;
   if (streamed) ctx.handle.record.streamed = true;
   if (messages.length === 0) return failCall(ctx, new HttpError(400, "Missing required parameter: 'messages'."));
@@ -74,7 +83,9 @@ export async function handleChat(state: SimulatorState, req: IncomingMessage, re
   let content: string;
   if (structured) {
     const schema: JsonSchema = jsonSchema?.schema ?? { type: 'object', properties: { answer: { type: 'string' } } };
-    const value = generateFromSchema(schema, createCourseContent(vocabulary, kind, contentRng), contentRng);
+    // The judge's answer is a verdict worked out from the prompt; any other answer is written from the vocabulary.
+    const generated = kind === 'judge' ? judgeVerdict(prompt) : generateFromSchema(schema, createCourseContent(vocabulary, kind, contentRng), contentRng);
+    const value = fault?.kind === 'paraphrase' ? paraphraseAnswer(generated, schema, facts, fault.share) : generated;
     content = fault
       ? corruptAnswer(fault.kind, value, schema, ctx.rng, fault, state.faults.payloadRotation(fault))
       : JSON.stringify(value);

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { FAULT_KINDS, type CallKind, type LatencyTable, type ResolvedOptions, type SimulatorOptions } from './types';
 
 /** Latencies observed on the real system (median per call), so timeFactor 1 reproduces production pacing. */
-export const DEFAULT_LATENCY_MS: LatencyTable = { metadata: 20000, section: 75000, embedding: 300, default: 1000 };
+// The judge: a short verdict (~150 tokens) from OSS 120B, a few seconds.
+export const DEFAULT_LATENCY_MS: LatencyTable = { metadata: 20000, section: 75000, judge: 5000, embedding: 300, default: 1000 };
 
 export function resolveOptions(options: SimulatorOptions = {}): ResolvedOptions {
   return {
@@ -59,6 +60,7 @@ const latencyPartial = z
   .object({
     metadata: z.number().min(0),
     section: z.number().min(0),
+    judge: z.number().min(0),
     embedding: z.number().min(0),
     default: z.number().min(0),
   })
@@ -68,7 +70,7 @@ const latencyPartial = z
 export const FaultRuleSchema = z.strictObject({
   kind: z.enum(FAULT_KINDS),
   model: z.string().optional(),
-  callKind: z.enum(['metadata', 'section', 'embedding']).optional(),
+  callKind: z.enum(['metadata', 'section', 'judge', 'embedding']).optional(),
   match: z.string().optional(),
   rate: z.number().min(0).max(1).optional(),
   times: z.number().int().min(0).optional(),
@@ -79,6 +81,7 @@ export const FaultRuleSchema = z.strictObject({
   payloads: z.array(z.string().min(1)).min(1).optional(),
   position: z.enum(['append', 'prepend']).optional(),
   echoKey: z.enum(['full', 'masked']).optional(),
+  share: z.number().min(0).max(1).optional(),
 });
 
 export const ConfigPatchSchema = z.strictObject({

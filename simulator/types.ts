@@ -2,7 +2,7 @@
 // tests and a harness steering a worker process over HTTP can share them without pulling in `http`.
 
 /** Which kind of call a request is; decides the latency profile and is what fault rules and stats key on. */
-export type CallKind = 'metadata' | 'section' | 'embedding' | 'default';
+export type CallKind = 'metadata' | 'section' | 'judge' | 'embedding' | 'default';
 
 export const FAULT_KINDS = [
   'rate_limit',
@@ -17,6 +17,9 @@ export const FAULT_KINDS = [
   'placeholder',
   'xss',
   'off_topic',
+  // A section about its plan written in other words (simulator/thesaurus.ts): the lexical score drops below the
+  // threshold while a reader (the simulated judge) still finds the plan's content.
+  'paraphrase',
   // OpenRouter's documented non-happy responses ("Errors and Debugging", "Streaming"), with its body shapes:
   'payment_required', // 402 insufficient credits
   'moderation', // 403 with ModerationErrorMetadata { reasons, flagged_input, provider_name, model_slug }
@@ -39,7 +42,7 @@ export interface FaultRule {
   /** Only requests for this model. */
   model?: string;
   /** Only this kind of call ('default' calls can never be targeted: they are not part of the pipeline). */
-  callKind?: 'metadata' | 'section' | 'embedding';
+  callKind?: 'metadata' | 'section' | 'judge' | 'embedding';
   /** Only requests whose prompt contains this substring (case-sensitive), e.g. a section's working title. */
   match?: string;
   /** Probability 0..1 that a matching request gets the fault; rolled on the seeded RNG. Default 1. */
@@ -51,6 +54,9 @@ export interface FaultRule {
    * concurrency limit, so a client that sends fewer at once provokes fewer 429s.
    */
   inFlightAbove?: number;
+  /** paraphrase only: share (0–1) of the plan's words the simulator knows synonyms for that the answer rewords.
+   * Default 0.7. */
+  share?: number;
   /** rate_limit only: value of the Retry-After header, in seconds. */
   retryAfterSeconds?: number;
   /** rate_limit only: value of the retry-after-ms header (the openai SDK prefers it over Retry-After). */
@@ -81,6 +87,7 @@ export interface FaultRule {
 export interface LatencyTable {
   metadata: number;
   section: number;
+  judge: number;
   embedding: number;
   default: number;
 }

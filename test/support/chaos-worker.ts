@@ -46,6 +46,8 @@ export function chaosWorkerEnv(options: {
     LLM_API_KEY: options.apiKey,
     // Failure cases expect a failed run at once, not after minutes of patience; patience tests set their waits.
     SECTION_PATIENCE: 'off',
+    // Random course ids would put a random share of runs in the judge's sample (see pipeline.ts).
+    QUALITY_JUDGE_SAMPLE: '0',
     ...options.settings,
   };
 }

@@ -139,6 +139,10 @@ export async function startPipeline(
     SECTION_GROUP_DELAY_MS: '200',
     // Failure cases expect a failed run at once, not after minutes of patience; patience tests set their waits.
     SECTION_PATIENCE: 'off',
+    // Every test course has a fresh random id, so the judge's 5 % sample would add judge calls to about a third of
+    // the runs at random and change their call counts. The band stays on: good simulated sections score far above
+    // it. Quality tests set their own sample.
+    QUALITY_JUDGE_SAMPLE: '0',
     ...(options.embeddingsFromSimulator ? { EMBEDDINGS_BASE_URL: sim.url, EMBEDDINGS_API_KEY: 'test-key-not-secret' } : {}),
     ...options.env,
   });
