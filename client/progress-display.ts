@@ -13,7 +13,9 @@ export function describeProgress(p: GenerationProgress): string {
     .map((s) => ` · section ${s.index + 1} waiting for the provider, next try ${s.nextTryAt?.slice(11, 19)} UTC, ${s.roundsLeft} of ${s.roundsTotal} rounds left`)
     .join('');
   const repairs = p.repairs?.length ? ` · ${p.repairs.length} repair(s)` : '';
-  return `${p.phase}: ${p.sectionsDone}/${p.sectionsTotal} sections done, ${p.sectionsRunning} running, ${p.sectionsFailed} failed${waiting}${repairs} · ${p.tokens} tokens · $${p.costUsd.toFixed(4)}`;
+  const rejected = p.judged?.filter((j) => !j.passed).length ?? 0;
+  const judged = p.judged?.length ? ` · ${p.judged.length} judged (${rejected} rejected)` : '';
+  return `${p.phase}: ${p.sectionsDone}/${p.sectionsTotal} sections done, ${p.sectionsRunning} running, ${p.sectionsFailed} failed${waiting}${judged}${repairs} · ${p.tokens} tokens · $${p.costUsd.toFixed(4)}`;
 }
 
 /** Polls until `done` settles; returns a stop function for early exits. */

@@ -22,6 +22,13 @@ export function formatSummary(structure: CourseStructure, metadata: GenerationMe
     `LLM calls: ${metadata.llm_calls.total} (${metadata.llm_calls.failed} failed)   Cost: $${metadata.cost_usd.toFixed(4)}`,
     `Phases: metadata ${seconds(d.metadata)}, sections ${seconds(d.sections)}, validation ${seconds(d.validation)}, total ${seconds(d.total)}`,
     `Quality: overall ${metadata.quality_scores.overall.toFixed(3)} (metadata ${metadata.quality_scores.metadata_similarity.toFixed(3)}; ${metadata.quality_backend})`,
+    ...(metadata.quality_judged ?? []).map(
+      (j) =>
+        `Judged: section ${j.section_number} (${j.why}, embedding ${j.embedding_score}) ` +
+        (j.verdict
+          ? `${j.model}: ${j.verdict.on_plan ? 'on plan' : 'off plan'}, score ${j.verdict.score} → ${j.passed ? 'passes' : 'rejected'}`
+          : `judge unavailable, embedding score decided → ${j.passed ? 'passes' : 'fails'}`),
+    ),
     ...(metadata.repairs ?? []).map(
       (r) => `Repaired: section ${r.section_number} (${r.reason}, round ${r.round}) ${r.model_before} → ${r.model}, ${r.before} → ${r.after ?? '-'}`,
     ),

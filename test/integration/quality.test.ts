@@ -3,6 +3,7 @@
 // course with the simulator playing the judge: a good course passes it, an off-topic section is rejected by it and
 // repaired, a paraphrased on-topic section that the lexical score puts below the threshold passes thanks to it, and
 // a judge that cannot answer leaves the sections to their embedding scores.
+import { Worker } from '@temporalio/worker';
 import type { Activities } from '../../activities';
 import { getProgressQuery } from '../../workflows/messages';
 import type { GenerationJobInput, SectionPlan } from '../../workflows/schemas';
@@ -162,6 +163,14 @@ describe('judge-assisted quality', () => {
       expect(metadata.model_used.per_section).toEqual([TIER_1, TIER_2, TIER_1]);
       // Sections 1 and 3 were judged once; section 2 twice.
       expect(pipeline.sim.stats().requestsByKind.judge).toBe(4);
+      // The run's history (four judge activities, one repair) replays against the workflow code: the sample and
+      // the band select the same sections on replay.
+      const history = await harness.client.workflow.getHandle(courseWorkflowId(input.course_id)).fetchHistory();
+      const scheduled = (history.events ?? []).flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+      expect(scheduled.filter((name) => name === 'judgeSectionActivity')).toHaveLength(4);
+      await expect(
+        Worker.runReplayHistory({ workflowBundle: harness.bundle, replayName: 'judge-replay' }, history, courseWorkflowId(input.course_id)),
+      ).resolves.toBeUndefined();
       report('judge calibration: off-topic section', { judged: second.map(calibration), repair: metadata.repairs![0] });
     } finally {
       await pipeline.close();

@@ -2,6 +2,7 @@
 // decides, the verdict's schema as sent to the model, the settings, and the simulated judge's calibration on the
 // example course (good, off-topic and paraphrased sections, read from the prompt the pipeline really sends).
 import { responseFormatFor } from '../../activities/llm-provider';
+import { describeProgress } from '../../client/progress-display';
 import { buildJudgeMessages, buildRepairMessages, buildSectionMessages } from '../../activities/prompts';
 import { generatedSectionText, lexicalSimilarity, sectionPlanText } from '../../activities/similarity';
 import { createCourseContent } from '../../simulator/content';
@@ -76,6 +77,19 @@ describe('the verdict', () => {
     expect(decidedScore(0.62, undefined)).toBe(0.62);
     expect(describeJudgement(decided)).toContain('on plan, score 0.9 — passes');
     expect(describeJudgement(fallback)).toContain('judge unavailable, the embedding score decided (fails)');
+    const line = describeProgress({
+      phase: 'validate_quality',
+      sectionsTotal: 2,
+      sectionsDone: 2,
+      sectionsRunning: 0,
+      sectionsFailed: 0,
+      sections: [],
+      judged: [decided, fallback],
+      tokens: 10,
+      costUsd: 0,
+      durations: {},
+    });
+    expect(line).toContain('2 judged (1 rejected)');
   });
 
   test('the schema rejects what a judge must not answer, and is sent as a strict JSON Schema', () => {
