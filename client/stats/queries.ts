@@ -9,7 +9,9 @@ export interface StatsFilter {
   courseId?: string;
 }
 
-/** Chat calls (metadata and sections) and embeddings calls (quality validation) are counted apart. */
+/** Chat calls (metadata, sections and the quality judge) and embeddings calls (quality validation) are counted apart.
+ * Both validation kinds have phase `validation`; an embeddings call scores the whole course (no section), a judge
+ * call reads one section. */
 export type CallKind = 'chat' | 'embeddings';
 
 export interface CallAggregate {
@@ -86,7 +88,7 @@ export async function queryCallAggregates(pool: Pool, filter: StatsFilter): Prom
   const where = ledgerWhere(filter);
   const result = await pool.query(
     `WITH calls AS (
-       SELECT CASE WHEN phase = 'validation' THEN 'embeddings' ELSE 'chat' END AS kind, model, outcome, attempt,
+       SELECT CASE WHEN phase = 'validation' AND section_index IS NULL THEN 'embeddings' ELSE 'chat' END AS kind, model, outcome, attempt,
               latency_ms, prompt_tokens, completion_tokens, cost_usd,
               lead(attempt) OVER (PARTITION BY run_id, activity_id ORDER BY attempt) IS NOT NULL AS fell_back
        FROM llm_calls WHERE ${where.sql}
@@ -132,7 +134,7 @@ export async function queryFailures(pool: Pool, filter: StatsFilter): Promise<Fa
   const where = ledgerWhere(filter);
   const result = await pool.query(
     `WITH failed AS (
-       SELECT CASE WHEN phase = 'validation' THEN 'embeddings' ELSE 'chat' END AS kind, model, outcome
+       SELECT CASE WHEN phase = 'validation' AND section_index IS NULL THEN 'embeddings' ELSE 'chat' END AS kind, model, outcome
        FROM llm_calls WHERE ${where.sql} AND outcome <> 'ok'
      )
      SELECT kind, model, outcome, count(*)::int AS count
