@@ -46,6 +46,8 @@ export function chaosWorkerEnv(options: {
     LLM_API_KEY: options.apiKey,
     // Failure cases expect a failed run at once, not after minutes of patience; patience tests set their waits.
     SECTION_PATIENCE: 'off',
+    // One metadata call: the cases here count calls and kill workers mid-call; the fault matrix asks for hybrid.
+    METADATA_ROUTING: 'single',
     ...options.settings,
   };
 }
@@ -87,7 +89,7 @@ export async function spawnWorker(env: WorkerEnv, options: { readyTimeoutMs?: nu
   }
   // Only what the worker needs: a stray TEMPORAL_*/PAYLOAD_CODEC_*/LLM_* variable of the jest process must not leak in.
   const base = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !/^(TEMPORAL_|PAYLOAD_CODEC_|LLM_|EMBEDDINGS_|DATABASE_URL$|SECTION_|HEARTBEAT_)/.test(k)),
+    Object.entries(process.env).filter(([k]) => !/^(TEMPORAL_|PAYLOAD_CODEC_|LLM_|EMBEDDINGS_|DATABASE_URL$|SECTION_|HEARTBEAT_|METADATA_)/.test(k)),
   );
   const childEnv = { ...base, ...Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) };
   const child = spawn(TSX, ['workers/main.ts'], {

@@ -139,6 +139,9 @@ export async function startPipeline(
     SECTION_GROUP_DELAY_MS: '200',
     // Failure cases expect a failed run at once, not after minutes of patience; patience tests set their waits.
     SECTION_PATIENCE: 'off',
+    // One metadata call, so cases about sections, quality or operations count one; the production default (hybrid)
+    // is what the end-to-end, fault and hybrid-routing cases run, through `env`.
+    METADATA_ROUTING: 'single',
     ...(options.embeddingsFromSimulator ? { EMBEDDINGS_BASE_URL: sim.url, EMBEDDINGS_API_KEY: 'test-key-not-secret' } : {}),
     ...options.env,
   });
