@@ -93,6 +93,8 @@ export async function openBenchEnv(options: BenchOptions): Promise<BenchEnv> {
       SECTION_CONCURRENCY: String(options.concurrency),
       SECTION_GROUP_DELAY_MS: String(options.groupDelayMs),
       SECTION_FANOUT: 'groups',
+      // The in-process baselines make the seeds' one metadata call: the Temporal modes do the same work.
+      METADATA_ROUTING: 'single',
       WORKER_MAX_CONCURRENT_ACTIVITIES: String(options.maxConcurrentActivities),
     };
     const config = loadConfig(workerEnv);

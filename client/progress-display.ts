@@ -3,6 +3,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { SingleBar } from 'cli-progress';
 import { getProgressQuery } from '../workflows/messages';
+import { describeMetadataCalls } from '../workflows/progress';
 import type { GenerationProgress } from '../workflows/types';
 
 const POLL_MS = 1000;
@@ -13,6 +14,9 @@ export function describeProgress(p: GenerationProgress): string {
     .map((s) => ` · section ${s.index + 1} waiting for the provider, next try ${s.nextTryAt?.slice(11, 19)} UTC, ${s.roundsLeft} of ${s.roundsTotal} rounds left`)
     .join('');
   const repairs = p.repairs?.length ? ` · ${p.repairs.length} repair(s)` : '';
+  if (p.phase === 'generate_metadata' && p.metadata?.length) {
+    return `${p.phase}: ${describeMetadataCalls(p.metadata)} · ${p.tokens} tokens · $${p.costUsd.toFixed(4)}`;
+  }
   return `${p.phase}: ${p.sectionsDone}/${p.sectionsTotal} sections done, ${p.sectionsRunning} running, ${p.sectionsFailed} failed${waiting}${repairs} · ${p.tokens} tokens · $${p.costUsd.toFixed(4)}`;
 }
 
