@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { currentRun } from './current-run';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+import type { z } from 'zod';
 import {
   METADATA_CRITICAL_SCHEMA_NAME,
   METADATA_SCHEMA_NAME,
@@ -21,7 +22,6 @@ import {
   SectionOutputSchema,
   type GenerationJobInput,
   type MetadataCriticalOutput,
-  type MetadataOutput,
   type MetadataSupportOutput,
   type SectionOutput,
 } from '../workflows/schemas';
@@ -38,7 +38,6 @@ import {
   PROMPT_VERSION,
   type RepairReason,
 } from './prompts';
-import type { z } from 'zod';
 
 export interface GenerateDeps extends LlmDeps {
   metadataModels: string[];
