@@ -10,22 +10,38 @@ import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { currentRun } from './current-run';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+import type { z } from 'zod';
 import {
+  METADATA_CRITICAL_SCHEMA_NAME,
   METADATA_SCHEMA_NAME,
+  METADATA_SUPPORT_SCHEMA_NAME,
+  MetadataCriticalOutputSchema,
   MetadataOutputSchema,
+  MetadataSupportOutputSchema,
   SECTION_SCHEMA_NAME,
   SectionOutputSchema,
   type GenerationJobInput,
-  type MetadataOutput,
+  type MetadataCriticalOutput,
+  type MetadataSupportOutput,
   type SectionOutput,
 } from '../workflows/schemas';
-import type { GenerationReceipt } from '../workflows/types';
+import type { GenerationReceipt, LlmPhase } from '../workflows/types';
 import { callStructured, type LlmDeps, type StructuredCallResult } from './llm';
-import type { CourseStore } from './store';
-import { buildMetadataMessages, buildRepairMessages, buildSectionMessages, PROMPT_VERSION, type RepairReason } from './prompts';
+import { mergeMetadata } from './metadata-merge';
+import type { CourseStore, DraftKind } from './store';
+import {
+  buildCriticalMetadataMessages,
+  buildMetadataMessages,
+  buildRepairMessages,
+  buildSectionMessages,
+  buildSupportMetadataMessages,
+  PROMPT_VERSION,
+  type RepairReason,
+} from './prompts';
 
 export interface GenerateDeps extends LlmDeps {
   metadataModels: string[];
+  metadataSupportModels: string[];
   sectionModels: string[];
   metadataTimeoutMs: number;
   sectionTimeoutMs: number;
@@ -83,7 +99,9 @@ export async function storeSectionDraft(
 
 interface AnswerSource<T> {
   courseId: string;
-  kind: 'metadata' | 'section';
+  kind: DraftKind;
+  /** The ledger phase of a reused answer's row. */
+  phase: Exclude<LlmPhase, 'validation'>;
   sectionIndex: number | null;
   inputHash: string;
   /** false: look for an earlier run's draft first. */
@@ -102,9 +120,8 @@ async function answer<T>(store: CourseStore, source: AnswerSource<T>): Promise<A
   if (!source.fresh) {
     const draft = await store.reusableDraft({ ...source, excludeRunId: runId });
     if (draft) {
-      const phase = source.kind;
       await store.recordReusedAnswer(
-        { courseId: source.courseId, workflowId, runId, activityId, phase, sectionIndex: source.sectionIndex, attempt, model: draft.model },
+        { courseId: source.courseId, workflowId, runId, activityId, phase: source.phase, sectionIndex: source.sectionIndex, attempt, model: draft.model },
         draft.runId,
       );
       return { value: draft.payload as T, model: draft.model, attempt, repairs: [], tokens: 0, costUsd: 0, reusedFromRunId: draft.runId };
@@ -130,40 +147,93 @@ export function createGenerateActivities(deps: GenerateDeps) {
   const sectionHash = (input: GenerationJobInput, sectionIndex: number) =>
     generationInputHash(buildSectionMessages(input, sectionIndex, 1), deps.sectionModels);
 
+  /** A metadata answer (the single call or a half of hybrid), reused when possible, stored as this run's artifact. */
+  async function metadataAnswer<T>(
+    input: GenerationJobInput,
+    options: { fresh?: boolean },
+    call: {
+      kind: 'metadata' | 'metadata_critical' | 'metadata_support';
+      phase: 'metadata' | 'metadata_support';
+      models: string[];
+      schemaName: string;
+      schema: z.ZodType<T>;
+      buildMessages: (input: GenerationJobInput, attempt: number) => ChatCompletionMessageParam[];
+    },
+  ): Promise<Answer<T>> {
+    const result = await answer<T>(deps.store, {
+      courseId: input.course_id,
+      kind: call.kind,
+      phase: call.phase,
+      sectionIndex: null,
+      inputHash: generationInputHash(call.buildMessages(input, 1), call.models),
+      fresh: options.fresh ?? false,
+      call: () =>
+        callStructured(deps, {
+          phase: call.phase,
+          courseId: input.course_id,
+          sectionIndex: null,
+          models: call.models,
+          timeoutMs: deps.metadataTimeoutMs,
+          schemaName: call.schemaName,
+          schema: call.schema,
+          buildMessages: (attempt) => call.buildMessages(input, attempt),
+        }),
+    });
+    await deps.store.saveArtifact(
+      { ...currentRun(), courseId: input.course_id, kind: call.kind, model: result.model, attempt: result.attempt },
+      result.value,
+    );
+    return result;
+  }
+
   return {
     async generateMetadataActivity(input: GenerationJobInput, options: { fresh?: boolean } = {}): Promise<GenerationReceipt> {
-      const result = await answer<MetadataOutput>(deps.store, {
-        courseId: input.course_id,
+      const result = await metadataAnswer(input, options, {
         kind: 'metadata',
-        sectionIndex: null,
-        inputHash: generationInputHash(buildMetadataMessages(input, 1), deps.metadataModels),
-        fresh: options.fresh ?? false,
-        call: () =>
-          callStructured(deps, {
-            phase: 'metadata',
-            courseId: input.course_id,
-            sectionIndex: null,
-            models: deps.metadataModels,
-            timeoutMs: deps.metadataTimeoutMs,
-            schemaName: METADATA_SCHEMA_NAME,
-            schema: MetadataOutputSchema,
-            buildMessages: (attempt) => buildMetadataMessages(input, attempt),
-          }),
+        phase: 'metadata',
+        models: deps.metadataModels,
+        schemaName: METADATA_SCHEMA_NAME,
+        schema: MetadataOutputSchema,
+        buildMessages: buildMetadataMessages,
       });
-      await deps.store.saveArtifact(
-        { ...currentRun(), courseId: input.course_id, kind: 'metadata', model: result.model, attempt: result.attempt },
-        result.value,
-      );
-      return {
-        sectionIndex: null,
-        model: result.model,
-        attempt: result.attempt,
-        lessonCount: 0,
-        title: result.value.course_title,
-        tokens: result.tokens,
-        costUsd: result.costUsd,
-        ...(result.reusedFromRunId ? { reusedFromRunId: result.reusedFromRunId } : {}),
-      };
+      return metadataReceipt(result, result.value.course_title);
+    },
+
+    /** METADATA_ROUTING=hybrid: title, description and learning outcomes from the critical ladder (LLM_METADATA_MODELS). */
+    async generateCriticalMetadataActivity(input: GenerationJobInput, options: { fresh?: boolean } = {}): Promise<GenerationReceipt> {
+      const result = await metadataAnswer<MetadataCriticalOutput>(input, options, {
+        kind: 'metadata_critical',
+        phase: 'metadata',
+        models: deps.metadataModels,
+        schemaName: METADATA_CRITICAL_SCHEMA_NAME,
+        schema: MetadataCriticalOutputSchema,
+        buildMessages: buildCriticalMetadataMessages,
+      });
+      return { ...metadataReceipt(result, result.value.course_title), part: 'critical' };
+    },
+
+    /** METADATA_ROUTING=hybrid: the other metadata fields from the support ladder (LLM_METADATA_SUPPORT_MODELS). */
+    async generateSupportMetadataActivity(input: GenerationJobInput, options: { fresh?: boolean } = {}): Promise<GenerationReceipt> {
+      const result = await metadataAnswer<MetadataSupportOutput>(input, options, {
+        kind: 'metadata_support',
+        phase: 'metadata_support',
+        models: deps.metadataSupportModels,
+        schemaName: METADATA_SUPPORT_SCHEMA_NAME,
+        schema: MetadataSupportOutputSchema,
+        buildMessages: buildSupportMetadataMessages,
+      });
+      // This half has no title; the receipt names the course by the user's title.
+      return { ...metadataReceipt(result, input.frontend_parameters.course_title), part: 'support' };
+    },
+
+    /** METADATA_ROUTING=hybrid: the two halves of this run merged and validated as the run's metadata. */
+    async mergeMetadataActivity(input: GenerationJobInput): Promise<{ title: string }> {
+      const { runId, workflowId } = currentRun();
+      const critical = await deps.store.loadArtifact<MetadataCriticalOutput>({ runId, kind: 'metadata_critical' });
+      const support = await deps.store.loadArtifact<MetadataSupportOutput>({ runId, kind: 'metadata_support' });
+      const merged = mergeMetadata(critical, support);
+      await deps.store.saveArtifact({ runId, workflowId, courseId: input.course_id, kind: 'metadata' }, merged);
+      return { title: merged.course_title };
     },
 
     async generateSectionActivity(request: SectionRequest): Promise<GenerationReceipt> {
@@ -171,6 +241,7 @@ export function createGenerateActivities(deps: GenerateDeps) {
       const result = await answer<SectionOutput>(deps.store, {
         courseId: input.course_id,
         kind: 'section',
+        phase: 'section',
         sectionIndex,
         inputHash: sectionHash(input, sectionIndex),
         // An operator's model is a deliberate new answer, never a reused one.
@@ -209,6 +280,7 @@ export function createGenerateActivities(deps: GenerateDeps) {
       const result = await answer<SectionOutput>(deps.store, {
         courseId: input.course_id,
         kind: 'section',
+        phase: 'section',
         sectionIndex,
         inputHash,
         fresh: true,
@@ -233,4 +305,18 @@ export function createGenerateActivities(deps: GenerateDeps) {
 export function ladderAfter(ladder: string[], current: string | undefined): string[] {
   const index = current ? ladder.indexOf(current) : -1;
   return index < 0 ? ladder : [...ladder.slice(index + 1), ...ladder.slice(0, index + 1)];
+}
+
+/** A metadata activity's receipt: what the workflow history carries instead of the answer. */
+function metadataReceipt(result: Answer<unknown>, title: string): GenerationReceipt {
+  return {
+    sectionIndex: null,
+    model: result.model,
+    attempt: result.attempt,
+    lessonCount: 0,
+    title,
+    tokens: result.tokens,
+    costUsd: result.costUsd,
+    ...(result.reusedFromRunId ? { reusedFromRunId: result.reusedFromRunId } : {}),
+  };
 }

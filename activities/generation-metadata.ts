@@ -17,16 +17,32 @@ export function buildGenerationMetadata(
 ): GenerationMetadata {
   const tokensOf = (phase: string) =>
     ledger.filter((r) => r.phase === phase).reduce((sum, r) => sum + r.promptTokens + r.completionTokens, 0);
-  const tokens = { metadata: tokensOf('metadata'), sections: tokensOf('section'), validation: tokensOf('validation') };
+  // The support half of METADATA_ROUTING=hybrid is metadata too: total = metadata + sections + validation holds.
+  const tokens = {
+    metadata: tokensOf('metadata') + tokensOf('metadata_support'),
+    sections: tokensOf('section'),
+    validation: tokensOf('validation'),
+  };
+  const support = request.metadataSupportReceipt;
   const perSection = request.sectionReceipts.map((r) => r.model);
   const cost = ledger.reduce((sum, r) => sum + r.costUsd, 0);
   // A reused answer has a ledger row (naming the run that paid for it) but made no call.
   const calls = ledger.filter((r) => r.outcome !== 'reused');
-  const reused = [request.metadataReceipt, ...request.sectionReceipts]
+  const reused = [request.metadataReceipt, ...(support ? [support] : []), ...request.sectionReceipts]
     .filter((r) => r.reusedFromRunId)
-    .map((r) => ({ section_number: r.sectionIndex === null ? null : r.sectionIndex + 1, from_run_id: r.reusedFromRunId!, model: r.model }));
+    .map((r) => ({
+      section_number: r.sectionIndex === null ? null : r.sectionIndex + 1,
+      from_run_id: r.reusedFromRunId!,
+      model: r.model,
+      ...(r.part ? { part: r.part } : {}),
+    }));
   return {
-    model_used: { metadata: request.metadataReceipt.model, sections: mostFrequent(perSection), per_section: perSection },
+    model_used: {
+      metadata: request.metadataReceipt.model,
+      ...(support ? { metadata_support: support.model } : {}),
+      sections: mostFrequent(perSection),
+      per_section: perSection,
+    },
     total_tokens: { ...tokens, total: tokens.metadata + tokens.sections + tokens.validation },
     cost_usd: Math.round(cost * 1e8) / 1e8,
     duration_ms: request.durations,
@@ -40,6 +56,7 @@ export function buildGenerationMetadata(
     batch_count: request.batchCount,
     retry_count: {
       metadata: request.metadataReceipt.attempt - 1,
+      ...(support ? { metadata_support: support.attempt - 1 } : {}),
       sections: request.sectionReceipts.map((r) => r.attempt - 1),
     },
     llm_calls: { total: calls.length, failed: calls.filter((r) => r.outcome !== 'ok').length },

@@ -21,6 +21,8 @@ export interface ActivityDeps {
   llm: {
     client: OpenAI;
     metadataModels: string[];
+    /** The support half of METADATA_ROUTING=hybrid; the worker's config always sets it. */
+    metadataSupportModels: string[];
     sectionModels: string[];
     metadataTimeoutMs: number;
     sectionTimeoutMs: number;

@@ -77,20 +77,49 @@ function courseMap(input: GenerationJobInput, current?: number): string {
   ].join('\n');
 }
 
-export function buildMetadataMessages(input: GenerationJobInput, attempt: number): ChatCompletionMessageParam[] {
+/** Everything a metadata prompt knows about the course: the analysis, its size and its section map. */
+function metadataCourse(input: GenerationJobInput): string[] {
   const structure = input.analysis_result.recommended_structure;
-  const user = [
+  return [
     '## Course',
     courseContext(input),
     `Sections: ${structure.total_sections}`,
     `Lessons: ${structure.total_lessons} of ${input.frontend_parameters.lesson_duration_minutes} minutes each`,
     courseMap(input),
-    '',
-    '## Task',
+  ];
+}
+
+function metadataMessages(input: GenerationJobInput, attempt: number, task: string[]): ChatCompletionMessageParam[] {
+  const user = [...metadataCourse(input), '', '## Task', ...task].join('\n');
+  return [systemMessage(attempt), { role: 'user', content: user }];
+}
+
+export function buildMetadataMessages(input: GenerationJobInput, attempt: number): ChatCompletionMessageParam[] {
+  return metadataMessages(input, attempt, [
     'Write the course metadata: a title (you may refine the user title), description, overview, target audience,',
     'difficulty level, prerequisites, 3-15 measurable learning outcomes and 5-20 tags, all in the course language.',
-  ].join('\n');
-  return [systemMessage(attempt), { role: 'user', content: user }];
+  ]);
+}
+
+/** METADATA_ROUTING=hybrid, critical half: what a learner judges the course by. */
+export function buildCriticalMetadataMessages(input: GenerationJobInput, attempt: number): ChatCompletionMessageParam[] {
+  return metadataMessages(input, attempt, [
+    'Write the core course metadata: a title (you may refine the user title), a description and 3-15 measurable',
+    'learning outcomes, all in the course language. Other fields of the metadata are written separately.',
+  ]);
+}
+
+/**
+ * METADATA_ROUTING=hybrid, support half. It runs at the same time as the critical half, so it cannot see the
+ * refined title or the outcomes: it works from the same analysis and section map, which is what those fields are
+ * derived from anyway.
+ */
+export function buildSupportMetadataMessages(input: GenerationJobInput, attempt: number): ChatCompletionMessageParam[] {
+  return metadataMessages(input, attempt, [
+    'Write the supporting course metadata: an overview of the course, its target audience, its difficulty level,',
+    'its prerequisites and 5-20 tags, all in the course language. The title, description and learning outcomes',
+    'are written separately.',
+  ]);
 }
 
 export function buildSectionMessages(

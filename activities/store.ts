@@ -42,9 +42,12 @@ export interface LedgerRow extends LedgerEntry {
   createdAt: string;
 }
 
+/** What a stored answer is: the metadata (one call, or a half of METADATA_ROUTING=hybrid) or a section. */
+export type DraftKind = 'metadata' | 'metadata_critical' | 'metadata_support' | 'section';
+
 export interface ArtifactKey {
   runId: string;
-  kind: 'metadata' | 'section' | 'course_structure' | 'input';
+  kind: DraftKind | 'course_structure' | 'input';
   sectionIndex?: number;
 }
 
@@ -54,7 +57,7 @@ export interface DraftEntry {
   activityId: string;
   workflowId: string;
   courseId: string;
-  kind: 'metadata' | 'section';
+  kind: DraftKind;
   sectionIndex: number | null;
   inputHash: string;
   model: string;
@@ -204,7 +207,7 @@ export class CourseStore {
   /** The newest unrejected draft of another run of the course produced from the same inputs, if any. */
   async reusableDraft(key: {
     courseId: string;
-    kind: 'metadata' | 'section';
+    kind: DraftKind;
     sectionIndex: number | null;
     inputHash: string;
     excludeRunId: string;
@@ -420,7 +423,7 @@ function draftFromRow(r: Record<string, unknown>): DraftEntry {
     activityId: r.activity_id as string,
     workflowId: r.workflow_id as string,
     courseId: r.course_id as string,
-    kind: r.kind as 'metadata' | 'section',
+    kind: r.kind as DraftKind,
     sectionIndex: (r.section_index as number) < 0 ? null : (r.section_index as number),
     inputHash: r.input_hash as string,
     model: r.model as string,

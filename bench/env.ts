@@ -95,6 +95,8 @@ export async function openBenchEnv(options: BenchOptions): Promise<BenchEnv> {
       SECTION_FANOUT: 'groups',
       // The in-process baselines have no judge: keep the workflow's runs comparable (and their call counts fixed).
       QUALITY_JUDGE_SAMPLE: '0',
+      // The in-process baselines make the seeds' one metadata call: the Temporal modes do the same work.
+      METADATA_ROUTING: 'single',
       WORKER_MAX_CONCURRENT_ACTIVITIES: String(options.maxConcurrentActivities),
     };
     const config = loadConfig(workerEnv);

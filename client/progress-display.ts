@@ -3,6 +3,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { SingleBar } from 'cli-progress';
 import { getProgressQuery } from '../workflows/messages';
+import { describeMetadataCalls } from '../workflows/progress';
 import type { GenerationProgress } from '../workflows/types';
 
 const POLL_MS = 1000;
@@ -15,6 +16,9 @@ export function describeProgress(p: GenerationProgress): string {
   const repairs = p.repairs?.length ? ` · ${p.repairs.length} repair(s)` : '';
   const rejected = p.judged?.filter((j) => !j.passed).length ?? 0;
   const judged = p.judged?.length ? ` · ${p.judged.length} judged (${rejected} rejected)` : '';
+  if (p.phase === 'generate_metadata' && p.metadata?.length) {
+    return `${p.phase}: ${describeMetadataCalls(p.metadata)} · ${p.tokens} tokens · $${p.costUsd.toFixed(4)}`;
+  }
   return `${p.phase}: ${p.sectionsDone}/${p.sectionsTotal} sections done, ${p.sectionsRunning} running, ${p.sectionsFailed} failed${waiting}${judged}${repairs} · ${p.tokens} tokens · $${p.costUsd.toFixed(4)}`;
 }
 

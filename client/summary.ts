@@ -17,7 +17,9 @@ export function formatSummary(structure: CourseStructure, metadata: GenerationMe
     `Course: ${structure.course_title}`,
     `Sections: ${structure.sections.length}   Lessons: ${lessons}   Duration: ${structure.estimated_duration_hours} h`,
     ...rows,
-    `Metadata model: ${metadata.model_used.metadata} (attempt ${metadata.retry_count.metadata + 1})`,
+    metadata.model_used.metadata_support
+      ? `Metadata models: critical ${metadata.model_used.metadata} (attempt ${metadata.retry_count.metadata + 1}), support ${metadata.model_used.metadata_support} (attempt ${(metadata.retry_count.metadata_support ?? 0) + 1})`
+      : `Metadata model: ${metadata.model_used.metadata} (attempt ${metadata.retry_count.metadata + 1})`,
     `Tokens: ${t.total} (metadata ${t.metadata}, sections ${t.sections}, validation ${t.validation})`,
     `LLM calls: ${metadata.llm_calls.total} (${metadata.llm_calls.failed} failed)   Cost: $${metadata.cost_usd.toFixed(4)}`,
     `Phases: metadata ${seconds(d.metadata)}, sections ${seconds(d.sections)}, validation ${seconds(d.validation)}, total ${seconds(d.total)}`,

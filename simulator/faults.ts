@@ -13,6 +13,8 @@ export interface FaultRequest {
   structured: boolean;
   /** Requests of this call kind in flight, this one included. */
   inFlight?: number;
+  /** The structured-output schema's name (response_format.json_schema.name), when the request sent one. */
+  schema?: string;
 }
 
 const CONTENT_FAULTS: ReadonlySet<FaultKind> = new Set([
@@ -105,6 +107,7 @@ export class FaultPlan {
       if (rule.model !== undefined && rule.model !== request.model) continue;
       if (rule.callKind !== undefined && rule.callKind !== request.kind) continue;
       if (rule.match !== undefined && !request.prompt.includes(rule.match)) continue;
+      if (rule.schema !== undefined && rule.schema !== request.schema) continue;
       if (CONTENT_FAULTS.has(rule.kind) && !request.structured) continue;
       if (rule.times !== undefined && this.fired[i] >= rule.times) continue;
       if (rule.inFlightAbove !== undefined && (request.inFlight ?? 0) <= rule.inFlightAbove) continue;

@@ -48,23 +48,27 @@ export async function handleChat(state: SimulatorState, req: IncomingMessage, re
   const prompt = promptText(messages);
   const format = body.response_format as { type?: string; json_schema?: { name?: string; schema?: JsonSchema } } | undefined;
   const jsonSchema = format?.type === 'json_schema' ? format.json_schema : undefined;
-  const kind: CallKind =
-    jsonSchema?.name === METADATA_SCHEMA_NAME
-      ? 'metadata'
-      : jsonSchema?.name === SECTION_SCHEMA_NAME
-        ? 'section'
-        : jsonSchema?.name === JUDGE_SCHEMA_NAME
-          ? 'judge'
-          : 'default';
+  // Both halves of hybrid metadata (course_metadata_critical, course_metadata_support) are metadata calls.
+  const kind: CallKind = jsonSchema?.name?.startsWith(METADATA_SCHEMA_NAME)
+    ? 'metadata'
+    : jsonSchema?.name === SECTION_SCHEMA_NAME
+      ? 'section'
+      : jsonSchema?.name === JUDGE_SCHEMA_NAME
+        ? 'judge'
+        : 'default';
   const facts = parsePrompt(prompt);
   const sectionTitle = kind === 'section' || kind === 'judge' ? facts.workingTitle : undefined;
   const ctx = beginCall(state, req, res, body, kind, prompt, sectionTitle, facts.title);
   if (!ctx) return;
   if (streamed) ctx.handle.record.streamed = true;
+  if (jsonSchema?.name) ctx.handle.record.schema = jsonSchema.name;
   if (messages.length === 0) return failCall(ctx, new HttpError(400, "Missing required parameter: 'messages'."));
 
   const structured = jsonSchema !== undefined || format?.type === 'json_object';
-  const fault = state.faults.pick({ model: ctx.model, kind, prompt, structured, inFlight: state.stats.inFlightOf(kind) }, ctx.rng);
+  const fault = state.faults.pick(
+    { model: ctx.model, kind, prompt, structured, inFlight: state.stats.inFlightOf(kind), schema: jsonSchema?.name },
+    ctx.rng,
+  );
   if (fault) state.stats.fault(ctx.handle, fault.kind);
   if (fault && !isContentFault(fault.kind)) return injectHttpFault(ctx, fault);
   // Not streamed, a stalled stream is a request that never answers.

@@ -72,6 +72,7 @@ export const FaultRuleSchema = z.strictObject({
   model: z.string().optional(),
   callKind: z.enum(['metadata', 'section', 'judge', 'embedding']).optional(),
   match: z.string().optional(),
+  schema: z.string().optional(),
   rate: z.number().min(0).max(1).optional(),
   times: z.number().int().min(0).optional(),
   inFlightAbove: z.number().int().min(0).optional(),

@@ -45,6 +45,11 @@ export interface FaultRule {
   callKind?: 'metadata' | 'section' | 'judge' | 'embedding';
   /** Only requests whose prompt contains this substring (case-sensitive), e.g. a section's working title. */
   match?: string;
+  /**
+   * Only requests asking for this structured-output schema (response_format.json_schema.name), e.g.
+   * course_metadata_support: one half of hybrid metadata, whose two calls are both of call kind metadata.
+   */
+  schema?: string;
   /** Probability 0..1 that a matching request gets the fault; rolled on the seeded RNG. Default 1. */
   rate?: number;
   /** Fire for the first N matching requests only, then stop. Default: unlimited. */
@@ -148,6 +153,8 @@ export interface CallRecord {
   sectionTitle?: string;
   /** The course title of a chat prompt ("Title: ..."), so concurrent runs of different courses can be told apart. */
   courseTitle?: string;
+  /** The structured-output schema's name the request asked for (course_metadata_critical, course_section, …). */
+  schema?: string;
   startedAt: number;
   endedAt?: number;
   promptTokens: number;

@@ -54,6 +54,10 @@ const EnvSchema = z.object({
   // A verdict is a short answer (~150 tokens) to a prompt of one section (~3-4k tokens), about a metadata call's
   // size: the same 60 s.
   LLM_JUDGE_TIMEOUT_MS: ms(60_000),
+  // RT-001 hybrid metadata: the fields that are not critical (overview, audience, difficulty, prerequisites, tags)
+  // from the cheaper ladder, at the same time as the critical ones from LLM_METADATA_MODELS.
+  LLM_METADATA_SUPPORT_MODELS: modelList('openai/gpt-oss-120b,qwen/qwen3-max,google/gemini-2.5-flash'),
+  METADATA_ROUTING: z.enum(['hybrid', 'single']).default('hybrid'),
   // Per-call HTTP timeouts. The seeds observed ~20 s metadata and ~75 s section calls and recommend 60–120 s per
   // call: 120 s leaves a slow section 60 % headroom; 60 s is 3× a metadata call. A hung call fails within these
   // and the next attempt escalates, instead of waiting the platform's old 300 s.
@@ -144,6 +148,8 @@ export interface WorkerConfig {
     streamIdleTimeoutMs: number;
     appUrl?: string;
     metadataModels: string[];
+    /** LLM_METADATA_SUPPORT_MODELS: the support half of METADATA_ROUTING=hybrid. */
+    metadataSupportModels: string[];
     sectionModels: string[];
     judgeModels: string[];
     metadataTimeoutMs: number;
@@ -199,6 +205,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
       streamIdleTimeoutMs: e.LLM_STREAM_IDLE_TIMEOUT_MS,
       appUrl: e.LLM_APP_URL,
       metadataModels: e.LLM_METADATA_MODELS,
+      metadataSupportModels: e.LLM_METADATA_SUPPORT_MODELS,
       sectionModels: e.LLM_SECTION_MODELS,
       judgeModels: e.LLM_JUDGE_MODELS,
       metadataTimeoutMs: e.LLM_METADATA_TIMEOUT_MS,
@@ -235,6 +242,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
               activityTimeoutMs: e.LLM_JUDGE_TIMEOUT_MS + ACTIVITY_MARGIN_MS,
             }
           : null,
+      metadataRouting: e.METADATA_ROUTING,
     },
     maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
     httpPort: e.WORKER_HTTP_PORT ?? null,

@@ -68,5 +68,5 @@ export async function observeWorker(
 
 /** Every model id a label may carry: the ladders, the embeddings model and the price table; others are "other". */
 export function knownModels(config: WorkerConfig, priced: Iterable<string>): string[] {
-  return [...new Set([...config.llm.metadataModels, ...config.llm.sectionModels, ...config.llm.judgeModels, ...(config.embeddings ? [config.embeddings.model] : []), ...priced])];
+  return [...new Set([...config.llm.metadataModels, ...config.llm.metadataSupportModels, ...config.llm.sectionModels, ...config.llm.judgeModels, ...(config.embeddings ? [config.embeddings.model] : []), ...priced])];
 }

@@ -23,6 +23,7 @@ import { runAdaptive } from './adaptive-fanout';
 import { applicationFailureOf, failureSummary } from './failures';
 import { runInGroups, runInWindow } from './fanout';
 import { getProgressQuery } from './messages';
+import { generateHybridMetadata } from './metadata-routing';
 import { databaseOptions, llmMetadataOptions, llmSectionOptions, localOptions } from './options';
 import { SectionPatience } from './patience';
 import { sectionStartOrder, type SectionOrder } from './section-order';
@@ -60,6 +61,8 @@ const SIZED_TIMEOUTS_PATCH = 'section-timeouts-sized';
 const SECTION_ORDER_PATCH = 'section-order';
 /** QUALITY_JUDGE adds judge activities after the quality score for sections near the threshold (or sampled). */
 const QUALITY_JUDGE_PATCH = 'quality-judge';
+/** METADATA_ROUTING=hybrid schedules two metadata activities and a merge instead of one metadata activity. */
+const HYBRID_METADATA_PATCH = 'metadata-hybrid-routing';
 
 export async function courseGenerationWorkflow(
   rawInput: unknown,
@@ -75,6 +78,7 @@ export async function courseGenerationWorkflow(
     sizedTimeouts: patched(SIZED_TIMEOUTS_PATCH),
     sectionOrder: patched(SECTION_ORDER_PATCH),
     qualityJudge: patched(QUALITY_JUDGE_PATCH),
+    hybridMetadata: patched(HYBRID_METADATA_PATCH),
   };
   // The query answers from the first task on, even for a run whose input is rejected.
   const progress = new ProgressTracker();
@@ -121,6 +125,7 @@ export async function courseGenerationWorkflow(
     if (versions.sectionPatience) patience.enable(settings.sectionPatienceMs ?? []);
     const sizedTimeouts = versions.sizedTimeouts;
     const sectionOrder = versions.sectionOrder ? (settings.sectionOrder ?? 'plan') : 'plan';
+    const hybridMetadata = versions.hybridMetadata && settings.metadataRouting === 'hybrid';
     const db = proxyActivities<Activities>(databaseOptions(settings));
     const llmMetadata = proxyActivities<Activities>({
       ...llmMetadataOptions(settings),
@@ -128,8 +133,15 @@ export async function courseGenerationWorkflow(
     });
 
     enter('generate_metadata');
-    const metadataReceipt = await llmMetadata.generateMetadataActivity(input, { fresh: runOptions.fresh ?? false });
-    progress.addSpend(metadataReceipt);
+    let metadataReceipt: GenerationReceipt;
+    let metadataSupportReceipt: GenerationReceipt | undefined;
+    if (hybridMetadata) {
+      ({ critical: metadataReceipt, support: metadataSupportReceipt } = await generateHybridMetadata(input, settings, progress, runOptions.fresh ?? false));
+    } else {
+      progress.metadataStarted('single');
+      metadataReceipt = await llmMetadata.generateMetadataActivity(input, { fresh: runOptions.fresh ?? false });
+      progress.metadataDone('single', metadataReceipt);
+    }
     progress.finishPhase('metadata');
 
     enter('generate_sections');
@@ -174,6 +186,7 @@ export async function courseGenerationWorkflow(
       qualityScores,
       durations: { metadata: 0, sections: 0, validation: 0, ...durations },
       metadataReceipt,
+      ...(metadataSupportReceipt ? { metadataSupportReceipt } : {}),
       sectionReceipts,
       ...(repairs.length ? { repairs } : {}),
       ...(patience.records.length ? { waits: patience.records } : {}),

@@ -35,6 +35,14 @@ export function llmMetadataOptions(settings: GenerationSettings): ActivityOption
   };
 }
 
+/**
+ * METADATA_ROUTING=hybrid, support half: its own stub and retry policy, so its failures escalate on its own ladder
+ * (LLM_METADATA_SUPPORT_MODELS) and never re-run the critical call. Same timeouts: it answers a metadata prompt.
+ */
+export function llmMetadataSupportOptions(settings: GenerationSettings): ActivityOptions {
+  return { ...llmMetadataOptions(settings), retry: { ...LLM_RETRY } };
+}
+
 export function llmSectionOptions(settings: GenerationSettings): ActivityOptions {
   return {
     ...WAIT_FOR_CANCELLED_CALLS,

@@ -7,6 +7,8 @@ import {
   type GenerationProgress,
   type GenerationReceipt,
   type JudgedSection,
+  type MetadataCallProgress,
+  type MetadataPart,
   type Phase,
   type PhaseDurations,
   type RepairRecord,
@@ -65,6 +67,32 @@ export class ProgressTracker {
     delete section.roundsTotal;
     if (wasWaiting) this.leaveWaitingIfNoneWaits();
     this.recount();
+  }
+
+  /** A metadata call (the single one, or a half of METADATA_ROUTING=hybrid) started. */
+  metadataStarted(part: MetadataPart): void {
+    this.setMetadataCall({ part, status: 'running' });
+    this.publish();
+  }
+
+  metadataDone(part: MetadataPart, receipt: GenerationReceipt): void {
+    this.setMetadataCall({
+      part,
+      status: 'done',
+      model: receipt.model,
+      attempt: receipt.attempt,
+      ...(receipt.reusedFromRunId ? { reusedFromRunId: receipt.reusedFromRunId } : {}),
+    });
+    this.addSpend(receipt);
+  }
+
+  metadataFailed(part: MetadataPart, error: string): void {
+    this.setMetadataCall({ part, status: 'failed', error });
+    this.publish();
+  }
+
+  private setMetadataCall(call: MetadataCallProgress): void {
+    this.state.metadata = [...(this.state.metadata ?? []).filter((c) => c.part !== call.part), call];
   }
 
   sectionDone(receipt: GenerationReceipt): void {
@@ -153,6 +181,7 @@ export class ProgressTracker {
       `**Sections:** ${s.sectionsDone}/${s.sectionsTotal} done, ${s.sectionsRunning} running, ${s.sectionsFailed} failed`,
       `**Spend so far:** ${s.tokens} tokens, $${s.costUsd.toFixed(4)}`,
     ];
+    if (s.metadata?.length) lines.push(`**Metadata:** ${describeMetadataCalls(s.metadata)}`);
     if (s.concurrency) {
       const widths = s.concurrency.changes.map((c) => c.width).join(' → ');
       lines.push(`**Sections in flight (adaptive):** ${s.concurrency.width} of ${s.concurrency.min}–${s.concurrency.max} (${widths})`);
@@ -180,4 +209,16 @@ export function describeJudgement(j: JudgedSection): string {
   if (!j.verdict) return `${head}: judge unavailable, the embedding score decided (${j.passed ? 'passes' : 'fails'}) — ${j.error ?? ''}`;
   const plan = j.verdict.on_plan ? 'on plan' : 'off plan';
   return `${head}: ${j.model} says ${plan}, score ${j.verdict.score} — ${j.passed ? 'passes' : 'rejected'}; ${j.verdict.reasons.join('; ')}`;
+}
+
+/** "critical qwen/qwen3-max attempt 1 done · support running": one line for the Web UI and the CLI. */
+export function describeMetadataCalls(calls: MetadataCallProgress[]): string {
+  return calls
+    .map((c) => {
+      const who = c.part === 'single' ? '' : `${c.part} `;
+      const model = c.model ? `${c.model} attempt ${c.attempt} ` : '';
+      const reused = c.reusedFromRunId ? ' (reused)' : '';
+      return `${who}${model}${c.status}${reused}${c.error ? ` — ${c.error}` : ''}`;
+    })
+    .join(' · ');
 }

@@ -116,6 +116,27 @@ export const MetadataOutputSchema = z.strictObject({
 });
 export type MetadataOutput = z.infer<typeof MetadataOutputSchema>;
 
+/**
+ * METADATA_ROUTING=hybrid (RT-001) asks two models for the metadata at once. The critical half is what a learner
+ * judges the course by and what the quality score reads (title, description, learning outcomes): the critical
+ * ladder. The rest is descriptive and derived from the analysis: the cheaper support ladder. Together the halves
+ * are exactly the fields of MetadataOutputSchema; the merged object is validated by that schema.
+ */
+export const MetadataCriticalOutputSchema = MetadataOutputSchema.pick({
+  course_title: true,
+  course_description: true,
+  learning_outcomes: true,
+});
+export type MetadataCriticalOutput = z.infer<typeof MetadataCriticalOutputSchema>;
+export const MetadataSupportOutputSchema = MetadataOutputSchema.pick({
+  course_overview: true,
+  target_audience: true,
+  difficulty_level: true,
+  prerequisites: true,
+  course_tags: true,
+});
+export type MetadataSupportOutput = z.infer<typeof MetadataSupportOutputSchema>;
+
 export const ExerciseSchema = z.strictObject({
   exercise_type: llmText(3, 100),
   exercise_title: llmText(5, 300),
@@ -154,6 +175,8 @@ export type JudgeVerdict = z.infer<typeof JudgeVerdictSchema>;
 
 /** Names of the structured-output schemas; the LLM simulator and the ledger use them to tell calls apart. */
 export const METADATA_SCHEMA_NAME = 'course_metadata';
+export const METADATA_CRITICAL_SCHEMA_NAME = 'course_metadata_critical';
+export const METADATA_SUPPORT_SCHEMA_NAME = 'course_metadata_support';
 export const SECTION_SCHEMA_NAME = 'course_section';
 export const JUDGE_SCHEMA_NAME = 'section_judgement';
 

@@ -45,6 +45,8 @@ export const ErrorType = {
   DATABASE_ERROR: 'DATABASE_ERROR',
   BUDGET_EXCEEDED: 'BUDGET_EXCEEDED',
   CONFIGURATION_ERROR: 'CONFIGURATION_ERROR',
+  /** METADATA_ROUTING=hybrid: the two metadata answers do not make one valid metadata object (fields named). */
+  METADATA_MERGE_FAILED: 'METADATA_MERGE_FAILED',
   CANCELLED: 'CANCELLED',
   UNEXPECTED_ERROR: 'UNEXPECTED_ERROR',
 } as const;
@@ -59,9 +61,14 @@ export const NON_RETRYABLE_ERROR_TYPES: ErrorType[] = [
   ErrorType.MINIMUM_LESSONS_NOT_MET,
   ErrorType.BUDGET_EXCEEDED,
   ErrorType.CONFIGURATION_ERROR,
+  ErrorType.METADATA_MERGE_FAILED,
 ];
 
-export type LlmPhase = 'metadata' | 'section' | 'validation';
+/** metadata_support: the support half of METADATA_ROUTING=hybrid (the critical half and a single call are metadata). */
+export type LlmPhase = 'metadata' | 'metadata_support' | 'section' | 'validation';
+
+/** METADATA_ROUTING: two metadata calls on two ladders at once (RT-001), or one call on the metadata ladder. */
+export type MetadataRouting = 'hybrid' | 'single';
 
 /** Failure types that say the provider may answer later: only these make a section wait (SECTION_PATIENCE). */
 export const TRANSIENT_ERROR_TYPES: string[] = [
@@ -115,6 +122,8 @@ export interface GenerationSettings {
   sectionOrder?: 'importance' | 'plan';
   /** QUALITY_JUDGE: null (or absent, in settings recorded by older runs) when no judge reads the sections. */
   qualityJudge?: QualityJudgeSettings | null;
+  /** METADATA_ROUTING. Absent in settings recorded by older runs: one metadata call. */
+  metadataRouting?: MetadataRouting;
 }
 
 /** Which sections a judge model reads after the embedding score, and how long its call may take. */
@@ -172,6 +181,8 @@ export interface GenerationReceipt {
   reusedFromRunId?: string;
   /** Attempts of this activity that met a rate limit or a timeout before it succeeded (absent: none). */
   throttled?: number;
+  /** Metadata receipts of METADATA_ROUTING=hybrid: which half (absent: a section or the single metadata call). */
+  part?: Exclude<MetadataPart, 'single'>;
 }
 
 /** One section regenerated before the run gave up on it (quality below the threshold, or too few lessons). */
@@ -225,7 +236,10 @@ export interface CommitRequest {
   batchCount: number;
   qualityScores: QualityScores;
   durations: PhaseDurations;
+  /** The single metadata call, or the critical half of METADATA_ROUTING=hybrid. */
   metadataReceipt: GenerationReceipt;
+  /** METADATA_ROUTING=hybrid: the support half. */
+  metadataSupportReceipt?: GenerationReceipt;
   sectionReceipts: GenerationReceipt[];
   repairs?: RepairRecord[];
   waits?: PatienceRecord[];
@@ -242,7 +256,9 @@ export interface FailureRecord {
 }
 
 export interface GenerationMetadata {
-  model_used: { metadata: string; sections: string; per_section: string[] };
+  /** metadata: the single call's model or, with METADATA_ROUTING=hybrid, the critical half's; metadata_support: the support half's. */
+  model_used: { metadata: string; metadata_support?: string; sections: string; per_section: string[] };
+  /** metadata: both metadata calls of METADATA_ROUTING=hybrid. */
   total_tokens: { metadata: number; sections: number; validation: number; total: number };
   cost_usd: number;
   duration_ms: PhaseDurations;
@@ -251,7 +267,7 @@ export interface GenerationMetadata {
   /** Sections a judge model read after the embedding score, with its verdict and what decided them. */
   quality_judged?: JudgedSection[];
   batch_count: number;
-  retry_count: { metadata: number; sections: number[] };
+  retry_count: { metadata: number; metadata_support?: number; sections: number[] };
   llm_calls: { total: number; failed: number };
   created_at: string;
   workflow_id: string;
@@ -261,7 +277,7 @@ export interface GenerationMetadata {
   /** Durable waits of sections whose ladder failed (SECTION_PATIENCE). */
   patience?: PatienceRecord[];
   /** Sections (and the metadata, as section_number null) taken from an earlier run's drafts instead of a model. */
-  reused?: { section_number: number | null; from_run_id: string; model: string }[];
+  reused?: { section_number: number | null; from_run_id: string; model: string; part?: MetadataPart }[];
 }
 
 export interface GenerationResult {
@@ -272,6 +288,18 @@ export interface GenerationResult {
   section_count: number;
   lesson_count: number;
   generation_metadata: GenerationMetadata;
+}
+
+/** Which metadata call: the one call of METADATA_ROUTING=single, or a half of hybrid. */
+export type MetadataPart = 'single' | 'critical' | 'support';
+
+export interface MetadataCallProgress {
+  part: MetadataPart;
+  status: 'running' | 'done' | 'failed';
+  model?: string;
+  attempt?: number;
+  reusedFromRunId?: string;
+  error?: string;
 }
 
 export interface SectionProgress {
@@ -295,6 +323,8 @@ export interface GenerationProgress {
   sectionsRunning: number;
   sectionsFailed: number;
   sectionsWaiting?: number;
+  /** The metadata calls (two with METADATA_ROUTING=hybrid), once the metadata phase has started. */
+  metadata?: MetadataCallProgress[];
   sections: SectionProgress[];
   repairs?: RepairRecord[];
   /** Sections the quality judge read so far, with its verdicts. */

@@ -36,7 +36,8 @@ let browser: BrowserContext;
 beforeAll(async () => {
   if (!HAVE_CHROMIUM) return;
   harness = await createHarness();
-  pipeline = await startPipeline(harness);
+  // The production default: both metadata calls of hybrid routing are on the timeline.
+  pipeline = await startPipeline(harness, { env: { METADATA_ROUTING: 'hybrid' } });
   // A fresh profile per run: no cached UI state, no first-run prompts, nothing left behind.
   profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'coursegen-chromium-'));
   browser = await chromium.launchPersistentContext(profileDir, {
@@ -92,10 +93,11 @@ browserTest('the Web UI shows the finished run: id, Completed, section and timer
     await page.goto(`${ui}/namespaces/default/workflows/${json.workflow_id}/${json.run_id}/history`, { waitUntil: 'domcontentloaded' });
     await visible(page.getByRole('heading', { name: json.workflow_id }));
     await visible(page.getByText('Completed', { exact: true }));
-    // Activity summaries label the timeline (SVG text): one per section, and the metadata call.
+    // Activity summaries label the timeline (SVG text): one per section, and the two metadata calls.
     await visible(page.getByText(/Section 3\/8: /));
     await visible(page.getByText(/Section 8\/8: /));
-    await visible(page.getByText(`Metadata: ${title}`));
+    await visible(page.getByText(`Metadata (critical): ${title}`));
+    await visible(page.getByText(`Metadata (support): ${title}`));
     // The timer between section groups carries its own summary.
     await visible(page.getByText(/Delay before group 2\/2/));
 

@@ -5,14 +5,16 @@
 // The worker is a real `tsx workers/main.ts` process, so timeouts surface exactly as in production (inside jest the
 // openai SDK's abort error comes from another realm and a timeout reads as a connection failure — see the report).
 // All rows run concurrently on one worker: each row's course has a unique marker in its title and in its first
-// section's working title, and its fault rule matches only that marker.
+// section's working title, and its fault rule matches only that marker. The worker routes metadata as in production
+// (METADATA_ROUTING=hybrid): a metadata fault hits the critical half (schema course_metadata_critical), a
+// support-metadata fault the support half; the other half's call is not repeated.
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { describeFailure } from '../../client/generate';
 import { startCourseGeneration } from '../../client/start';
 import { startLlmSimulator, type FaultRule, type LlmSimulator } from '../../simulator/server';
 import type { CallRecord } from '../../simulator/types';
-import type { GenerationJobInput } from '../../workflows/schemas';
+import { METADATA_CRITICAL_SCHEMA_NAME, METADATA_SUPPORT_SCHEMA_NAME, type GenerationJobInput } from '../../workflows/schemas';
 import { ErrorType, type GenerationMetadata, type GenerationResult } from '../../workflows/types';
 import { report, withPg } from '../support/chaos-helpers';
 import { chaosWorkerEnv, spawnWorker, type WorkerEnv, type WorkerProcess } from '../support/chaos-worker';
@@ -25,18 +27,20 @@ const LLM_TIMEOUT_MS = 1_500;
  * of a persistent hang; the rows finish far below it, this only keeps a stuck run from hanging the suite. */
 const ROW_DEADLINE_MS = 100_000;
 
-const M1 = 'qwen/qwen3-max'; // metadata ladder
+const M1 = 'qwen/qwen3-max'; // metadata ladder (the critical half)
 const M2 = 'openai/gpt-oss-120b';
+const MS2 = 'qwen/qwen3-max'; // second model of the support metadata ladder
 const S1 = 'openai/gpt-oss-120b'; // section ladder
 const S2 = 'qwen/qwen3-max';
 
-type Target = 'metadata' | 'section' | 'all';
+type Target = 'metadata' | 'metadata_support' | 'section' | 'all';
 
 type Expectation =
   | {
       outcome: 'recovers';
-      retries: { metadata: number; sections: number[] };
-      models?: { metadata?: string; sections?: string[] };
+      /** metadata_support: 0 unless the row says otherwise. */
+      retries: { metadata: number; metadata_support?: number; sections: number[] };
+      models?: { metadata?: string; metadata_support?: string; sections?: string[] };
       /** Outcome recorded in the ledger for the failed first attempt (none when repaired without a retry). */
       ledgerFailure?: ErrorType;
     }
@@ -131,6 +135,23 @@ const ROWS: Row[] = [
     expect: { outcome: 'recovers', retries: { metadata: 0, sections: [1, 0] }, models: { sections: [S2, S1] }, ledgerFailure: ErrorType.LLM_OUTPUT_INVALID },
   },
   {
+    name: '500 on the support metadata, once',
+    fault: { kind: 'server_error', times: 1 },
+    target: 'metadata_support',
+    expect: {
+      outcome: 'recovers',
+      retries: { metadata: 0, metadata_support: 1, sections: [0, 0] },
+      models: { metadata: M1, metadata_support: MS2 },
+      ledgerFailure: ErrorType.LLM_UNAVAILABLE,
+    },
+  },
+  {
+    name: 'schema-invalid support metadata, every time',
+    fault: { kind: 'schema_invalid' },
+    target: 'metadata_support',
+    expect: { outcome: 'fails', type: ErrorType.LLM_OUTPUT_INVALID, phase: 'generate_metadata', targetCalls: 3 },
+  },
+  {
     name: '401 on metadata',
     fault: { kind: 'unauthorized' },
     target: 'metadata',
@@ -163,6 +184,7 @@ beforeAll(async () => {
       LLM_SECTION_TIMEOUT_MS: String(LLM_TIMEOUT_MS),
       HEARTBEAT_TIMEOUT_MS: '5000',
       SECTION_GROUP_DELAY_MS: '200',
+      METADATA_ROUTING: 'hybrid',
     },
   });
   connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
@@ -175,6 +197,8 @@ afterAll(async () => {
   await connection?.close();
   await sim?.close();
 });
+
+const SCHEMA_OF = { metadata: METADATA_CRITICAL_SCHEMA_NAME, metadata_support: METADATA_SUPPORT_SCHEMA_NAME };
 
 interface Prepared {
   row: Row;
@@ -190,8 +214,8 @@ function prepare(row: Row, index: number): Prepared {
   const first = input.analysis_result.recommended_structure.sections_breakdown[0];
   first.area = `${first.area} ${marker}`;
   const rule: FaultRule =
-    row.target === 'metadata'
-      ? { ...row.fault, callKind: 'metadata', match: marker }
+    row.target === 'metadata' || row.target === 'metadata_support'
+      ? { ...row.fault, callKind: 'metadata', schema: SCHEMA_OF[row.target], match: marker }
       : row.target === 'section'
         ? { ...row.fault, callKind: 'section', match: `Working title: ${first.area}` }
         : { ...row.fault, match: marker };
@@ -233,7 +257,11 @@ test('every LLM fault either recovers with the retry visible in the metadata, or
     const { row, input, marker } = p;
     const mine = calls.filter((c) => c.courseTitle?.includes(marker));
     const target = (c: CallRecord) =>
-      row.target === 'metadata' ? c.kind === 'metadata' : row.target === 'section' ? c.sectionTitle?.includes(marker) : true;
+      row.target === 'metadata' || row.target === 'metadata_support'
+        ? c.schema === SCHEMA_OF[row.target]
+        : row.target === 'section'
+          ? c.sectionTitle?.includes(marker)
+          : true;
     const { course, ledger } = await withPg(databaseUrl, async (pg) => ({
       course: (await pg.query('SELECT * FROM courses WHERE course_id = $1', [input.course_id])).rows[0],
       ledger: (await pg.query('SELECT * FROM llm_calls WHERE course_id = $1 ORDER BY id', [input.course_id])).rows,
@@ -247,8 +275,9 @@ test('every LLM fault either recovers with the retry visible in the metadata, or
       const metadata = course.generation_metadata as GenerationMetadata;
       expect(course.generation_status).toBe('completed');
       expect(course.course_structure.sections).toHaveLength(2);
-      expect({ context, retries: metadata.retry_count }).toEqual({ context, retries: row.expect.retries });
+      expect({ context, retries: metadata.retry_count }).toEqual({ context, retries: { metadata_support: 0, ...row.expect.retries } });
       if (row.expect.models?.metadata) expect(metadata.model_used.metadata).toBe(row.expect.models.metadata);
+      if (row.expect.models?.metadata_support) expect(metadata.model_used.metadata_support).toBe(row.expect.models.metadata_support);
       if (row.expect.models?.sections) expect(metadata.model_used.per_section).toEqual(row.expect.models.sections);
       const failedRows = ledger.filter((r) => r.outcome !== 'ok');
       if (row.expect.ledgerFailure) {
@@ -259,7 +288,8 @@ test('every LLM fault either recovers with the retry visible in the metadata, or
         expect(metadata.llm_calls).toEqual({ total: ledger.length, failed: 1 });
       } else {
         expect(failedRows).toHaveLength(0);
-        expect(mine.filter((c) => c.fault === row.fault.kind)).toHaveLength(3);
+        // Both metadata halves and the two sections.
+        expect(mine.filter((c) => c.fault === row.fault.kind)).toHaveLength(4);
       }
       if (row.fault.retryAfterSeconds !== undefined) {
         // The retry waited at least what the provider asked for.
@@ -276,7 +306,12 @@ test('every LLM fault either recovers with the retry visible in the metadata, or
       expect(course).toMatchObject({ generation_status: 'failed', failed_phase: row.expect.phase, error_type: row.expect.type });
       expect(course.course_structure).toBeNull();
       expect({ context, targetCalls: mine.filter(target).length }).toEqual({ context, targetCalls: row.expect.targetCalls });
-      if (row.expect.phase === 'generate_metadata') expect(mine.filter((c) => c.kind === 'section')).toHaveLength(0);
+      if (row.expect.phase === 'generate_metadata') {
+        expect(mine.filter((c) => c.kind === 'section')).toHaveLength(0);
+        // The other half was asked once (answered, or cancelled once the run gave up): never retried for this fault.
+        const other = row.target === 'metadata_support' ? METADATA_CRITICAL_SCHEMA_NAME : METADATA_SUPPORT_SCHEMA_NAME;
+        expect({ context, otherHalfCalls: mine.filter((c) => c.schema === other).length }).toEqual({ context, otherHalfCalls: 1 });
+      }
       lines.push(`${row.name}: failed in ${elapsedMs} ms with ${failure?.type} after ${mine.filter(target).length} call(s)`);
     }
   }

@@ -12,6 +12,8 @@
 //   repair-patience.json    section 2's tier-1 answer off its plan (repaired by the tier-2 model after quality
 //                           validation) and section 3's provider down for its whole ladder (one patience round, then
 //                           the provider is back and the run completes).
+//   hybrid-metadata.json    METADATA_ROUTING=hybrid: the critical and support metadata calls at once, the support
+//                           call failing once with a 500 and escalating on its own ladder, then the merge.
 // Name scenarios as arguments to record only those (`npx tsx test/chaos/record-histories.ts repair-patience`).
 // Re-record after a deliberate, versioned change of the workflow (one that is meant to break replay of old runs).
 import fs from 'node:fs';
@@ -20,7 +22,7 @@ import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { startCourseGeneration } from '../../client/start';
 import { startLlmSimulator, type LlmSimulator } from '../../simulator/server';
-import type { GenerationJobInput } from '../../workflows/schemas';
+import { METADATA_SUPPORT_SCHEMA_NAME, type GenerationJobInput } from '../../workflows/schemas';
 import { getProgressQuery } from '../../workflows/messages';
 import { completedSections, historyEvents, waitFor } from '../support/chaos-helpers';
 import { startPrivatePostgres, startPrivateTemporal } from '../support/chaos-stack';
@@ -111,11 +113,19 @@ async function recordRepairPatience(ctx: Context): Promise<void> {
   await save('repair-patience', handle);
 }
 
+async function recordHybridMetadata(ctx: Context): Promise<void> {
+  ctx.sim.configure({ faults: [{ kind: 'server_error', schema: METADATA_SUPPORT_SCHEMA_NAME, times: 1 }] });
+  const handle = await start(ctx, exampleInput({ sections: 4 }));
+  await handle.result();
+  await save('hybrid-metadata', handle);
+}
+
 const SCENARIOS: Record<string, (ctx: Context) => Promise<void>> = {
   success: recordSuccess,
   'retries-escalation': recordRetries,
   'crash-resume': recordCrash,
   'repair-patience': recordRepairPatience,
+  'hybrid-metadata': recordHybridMetadata,
 };
 
 async function main(): Promise<void> {
@@ -149,6 +159,8 @@ async function main(): Promise<void> {
       SECTION_GROUP_DELAY_MS: '500',
       // One short patience round for repair-patience: long enough to see the wait and end the outage during it.
       SECTION_PATIENCE: '3s',
+      // The production default, said out loud: hybrid-metadata needs it.
+      METADATA_ROUTING: 'hybrid',
     };
     const connection = await Connection.connect({ address });
     cleanups.push(() => connection.close());

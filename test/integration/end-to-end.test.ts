@@ -3,7 +3,8 @@ import { CourseStructureSchema } from '../../workflows/schemas';
 import { exampleInput, rawExample } from '../support/fixtures';
 import { usePipeline } from '../support/pipeline';
 
-const context = usePipeline();
+// The production default: hybrid metadata routing (two metadata calls, critical and support).
+const context = usePipeline({ env: { METADATA_ROUTING: 'hybrid' } });
 
 test('generates, validates, sanitises and commits the t053 course; the ledger matches the provider exactly', async () => {
   context.pipeline.sim.resetStats();
@@ -23,13 +24,14 @@ test('generates, validates, sanitises and commits the t053 course; the ledger ma
   const stats = context.pipeline.sim.stats();
   // Sections of a group really run concurrently, and never more than SECTION_CONCURRENCY.
   expect(stats.maxConcurrentByKind.section).toBe(4);
-  expect(stats.requestsByKind).toMatchObject({ metadata: 1, section: 8 });
+  expect(stats.requestsByKind).toMatchObject({ metadata: 2, section: 8 });
 
   const metadata = json.generation_metadata;
   expect(metadata.workflow_id).toBe(`course-generation-${input.course_id}`);
   expect(metadata.model_used.metadata).toBe('qwen/qwen3-max');
+  expect(metadata.model_used.metadata_support).toBe('openai/gpt-oss-120b');
   expect(metadata.model_used.per_section).toEqual(Array(8).fill('openai/gpt-oss-120b'));
-  expect(metadata.retry_count).toEqual({ metadata: 0, sections: Array(8).fill(0) });
+  expect(metadata.retry_count).toEqual({ metadata: 0, metadata_support: 0, sections: Array(8).fill(0) });
   expect(metadata.total_tokens.metadata + metadata.total_tokens.sections).toBe(stats.totalTokens);
   expect(metadata.total_tokens.total).toBe(stats.totalTokens);
   expect(metadata.cost_usd).toBeGreaterThan(0);
@@ -41,6 +43,10 @@ test('generates, validates, sanitises and commits the t053 course; the ledger ma
   const ledger = await context.pipeline.store.ledger(metadata.run_id);
   expect(ledger).toHaveLength(stats.requests);
   expect(ledger.every((row) => row.outcome === 'ok' && row.courseId === input.course_id)).toBe(true);
+  expect(ledger.filter((row) => row.phase.startsWith('metadata')).map((row) => [row.phase, row.model]).sort()).toEqual([
+    ['metadata', 'qwen/qwen3-max'],
+    ['metadata_support', 'openai/gpt-oss-120b'],
+  ]);
   const row = await context.pipeline.store.getCourse(input.course_id);
   expect(row).toMatchObject({ generation_status: 'completed', run_id: metadata.run_id });
 });

@@ -48,6 +48,8 @@ export function chaosWorkerEnv(options: {
     SECTION_PATIENCE: 'off',
     // Random course ids would put a random share of runs in the judge's sample (see pipeline.ts).
     QUALITY_JUDGE_SAMPLE: '0',
+    // One metadata call: the cases here count calls and kill workers mid-call; the fault matrix asks for hybrid.
+    METADATA_ROUTING: 'single',
     ...options.settings,
   };
 }
@@ -89,7 +91,7 @@ export async function spawnWorker(env: WorkerEnv, options: { readyTimeoutMs?: nu
   }
   // Only what the worker needs: a stray TEMPORAL_*/PAYLOAD_CODEC_*/LLM_* variable of the jest process must not leak in.
   const base = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !/^(TEMPORAL_|PAYLOAD_CODEC_|LLM_|EMBEDDINGS_|DATABASE_URL$|SECTION_|HEARTBEAT_)/.test(k)),
+    Object.entries(process.env).filter(([k]) => !/^(TEMPORAL_|PAYLOAD_CODEC_|LLM_|EMBEDDINGS_|DATABASE_URL$|SECTION_|HEARTBEAT_|METADATA_)/.test(k)),
   );
   const childEnv = { ...base, ...Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) };
   const child = spawn(TSX, ['workers/main.ts'], {

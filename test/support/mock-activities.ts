@@ -55,6 +55,18 @@ export function mockActivities(overrides: Partial<Activities> = {}, options: { e
       log.calls.push('metadata');
       return receipt(null, 0);
     },
+    async generateCriticalMetadataActivity() {
+      log.calls.push('metadata:critical');
+      return { ...receipt(null, 0), part: 'critical' };
+    },
+    async generateSupportMetadataActivity() {
+      log.calls.push('metadata:support');
+      return { ...receipt(null, 0), title: 'A course title', part: 'support' };
+    },
+    async mergeMetadataActivity() {
+      log.calls.push('mergeMetadata');
+      return { title: 'A course title' };
+    },
     async generateSectionActivity({ sectionIndex }) {
       log.calls.push(`section:${sectionIndex}`);
       const attempts = log.sectionAttempts.get(sectionIndex) ?? [];
@@ -84,7 +96,12 @@ export function mockActivities(overrides: Partial<Activities> = {}, options: { e
       log.calls.push('commit');
       const info = currentRun();
       return {
-        model_used: { metadata: request.metadataReceipt.model, sections: '', per_section: request.sectionReceipts.map((r) => r.model) },
+        model_used: {
+          metadata: request.metadataReceipt.model,
+          ...(request.metadataSupportReceipt ? { metadata_support: request.metadataSupportReceipt.model } : {}),
+          sections: '',
+          per_section: request.sectionReceipts.map((r) => r.model),
+        },
         total_tokens: { metadata: 0, sections: 0, validation: 0, total: 0 },
         cost_usd: 0,
         duration_ms: request.durations,

@@ -143,6 +143,9 @@ export async function startPipeline(
     // the runs at random and change their call counts. The band stays on: good simulated sections score far above
     // it. Quality tests set their own sample.
     QUALITY_JUDGE_SAMPLE: '0',
+    // One metadata call, so cases about sections, quality or operations count one; the production default (hybrid)
+    // is what the end-to-end, fault and hybrid-routing cases run, through `env`.
+    METADATA_ROUTING: 'single',
     ...(options.embeddingsFromSimulator ? { EMBEDDINGS_BASE_URL: sim.url, EMBEDDINGS_API_KEY: 'test-key-not-secret' } : {}),
     ...options.env,
   });

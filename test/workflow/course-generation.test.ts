@@ -268,3 +268,119 @@ test('an auth failure never waits, whatever the patience', async () => {
   expect(failureType('error' in result && result.error)).toBe(ErrorType.SECTION_GENERATION_FAILED);
   expect(sectionSchedule(result.history).filter((e) => e.startsWith('T'))).toEqual([]);
 });
+
+/** Scheduled and closed (completed, failed, cancelled) events of the named activities, in history order. */
+function activityEvents(history: temporal.api.history.v1.IHistory, names: string[]): string[] {
+  const scheduledName = new Map<number, string>();
+  const out: string[] = [];
+  for (const event of history.events ?? []) {
+    const scheduled = event.activityTaskScheduledEventAttributes?.activityType?.name;
+    if (scheduled) scheduledName.set(Number(event.eventId), scheduled);
+    if (scheduled && names.includes(scheduled)) out.push(`scheduled:${scheduled}`);
+    const closed =
+      event.activityTaskCompletedEventAttributes ?? event.activityTaskFailedEventAttributes ?? event.activityTaskCanceledEventAttributes;
+    const name = closed ? scheduledName.get(Number(closed.scheduledEventId)) : undefined;
+    if (name && names.includes(name)) out.push(`closed:${name}`);
+  }
+  return out;
+}
+
+const HYBRID = ['generateCriticalMetadataActivity', 'generateSupportMetadataActivity', 'mergeMetadataActivity'];
+
+test('METADATA_ROUTING=hybrid runs both metadata activities at once, merges them, then writes the sections', async () => {
+  const { activities, log } = mockActivities();
+  let started = 0;
+  const startedTogether: boolean[] = [];
+  // Each half holds until the other has started (or 5 s pass): it completes only if both were in flight together.
+  const holdForSibling = async () => {
+    started++;
+    const deadline = Date.now() + 5000;
+    while (started < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    startedTogether.push(started === 2);
+  };
+  const { generateCriticalMetadataActivity: realCritical, generateSupportMetadataActivity: realSupport } = activities;
+  activities.generateCriticalMetadataActivity = async (...args) => (await holdForSibling(), realCritical(...args));
+  activities.generateSupportMetadataActivity = async (...args) => (await holdForSibling(), realSupport(...args));
+  let commit: Parameters<typeof activities.commitCourseActivity>[0] | undefined;
+  const realCommit = activities.commitCourseActivity;
+  activities.commitCourseActivity = async (request) => ((commit = request), realCommit(request));
+
+  const result = await run(activities, { overrides: { sectionGroupDelayMs: 10, metadataRouting: 'hybrid' } });
+  if (!('value' in result)) throw result.error;
+  expect(startedTogether).toEqual([true, true]);
+  // History: both halves scheduled in one workflow task, before either closed; the merge after both.
+  const events = activityEvents(result.history, HYBRID);
+  expect(events.slice(0, 2).sort()).toEqual(['scheduled:generateCriticalMetadataActivity', 'scheduled:generateSupportMetadataActivity']);
+  expect(events.slice(4)).toEqual(['scheduled:mergeMetadataActivity', 'closed:mergeMetadataActivity']);
+  const phases = log.calls.filter((c) => !c.startsWith('section:'));
+  expect(phases.slice(1, 3).sort()).toEqual(['metadata:critical', 'metadata:support']);
+  expect(phases.filter((c, i) => i === 0 || i > 2)).toEqual(['loadSettings', 'mergeMetadata', 'quality', 'sanitize', 'commit']);
+  expect(log.calls.indexOf('mergeMetadata')).toBeLessThan(log.calls.indexOf('section:0'));
+  expect(log.calls).not.toContain('metadata');
+  // Both receipts reach the commit; the progress shows both calls.
+  expect(commit?.metadataReceipt.part).toBe('critical');
+  expect(commit?.metadataSupportReceipt?.part).toBe('support');
+  expect(result.value.generation_metadata.model_used.metadata_support).toBe('model-1');
+  expect(result.progress.metadata?.map((m) => [m.part, m.status]).sort()).toEqual([['critical', 'done'], ['support', 'done']]);
+  // Two metadata receipts, eight sections, the quality check.
+  expect(result.progress.tokens).toBe(2 * 100 + 8 * 100 + 10);
+});
+
+test('METADATA_ROUTING=single (and settings recorded without it) keep the one metadata activity', async () => {
+  for (const overrides of [{ metadataRouting: 'single' as const }, {}]) {
+    const { activities, log } = mockActivities();
+    const result = await run(activities, { input: exampleInput({ sections: 2 }), overrides: { sectionGroupDelayMs: 10, ...overrides } });
+    expect('value' in result).toBe(true);
+    expect(log.calls.filter((c) => c.startsWith('metadata') || c === 'mergeMetadata')).toEqual(['metadata']);
+    expect(activityEvents(result.history, HYBRID)).toEqual([]);
+  }
+});
+
+test('a failed support attempt retries on its own stub: the critical call is not run again', async () => {
+  const { activities } = mockActivities();
+  const attempts = { critical: [] as number[], support: [] as number[] };
+  const { generateCriticalMetadataActivity: realCritical, generateSupportMetadataActivity: realSupport } = activities;
+  activities.generateCriticalMetadataActivity = async (...args) => {
+    attempts.critical.push(Context.current().info.attempt);
+    return realCritical(...args);
+  };
+  activities.generateSupportMetadataActivity = async (...args) => {
+    attempts.support.push(Context.current().info.attempt);
+    if (Context.current().info.attempt === 1) throw ApplicationFailure.retryable('provider down', ErrorType.LLM_UNAVAILABLE);
+    return realSupport(...args);
+  };
+  const result = await run(activities, { input: exampleInput({ sections: 2 }), overrides: { sectionGroupDelayMs: 10, metadataRouting: 'hybrid' } });
+  if (!('value' in result)) throw result.error;
+  expect(attempts).toEqual({ critical: [1], support: [1, 2] });
+  expect(result.value.generation_metadata.retry_count.metadata).toBe(0);
+});
+
+test('a support half that fails for good cancels the critical call in flight and fails the run in generate_metadata', async () => {
+  const { activities, log } = mockActivities();
+  let criticalCancelled = false;
+  activities.generateCriticalMetadataActivity = async () => {
+    const context = Context.current();
+    const deadline = Date.now() + 10_000;
+    while (!context.cancellationSignal.aborted && Date.now() < deadline) {
+      context.heartbeat();
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    criticalCancelled = context.cancellationSignal.aborted;
+    throw new Error('the critical mock was not cancelled');
+  };
+  activities.generateSupportMetadataActivity = async () => {
+    await new Promise((r) => setTimeout(r, 200));
+    throw ApplicationFailure.nonRetryable('bad key', ErrorType.LLM_AUTH);
+  };
+  const result = await run(activities, {
+    input: exampleInput({ sections: 2 }),
+    overrides: { sectionGroupDelayMs: 10, metadataRouting: 'hybrid', heartbeatTimeoutMs: 1000 },
+  });
+  expect(failureType('error' in result && result.error)).toBe(ErrorType.LLM_AUTH);
+  expect(criticalCancelled).toBe(true);
+  expect(log.failures).toEqual([{ phase: 'generate_metadata', errorType: ErrorType.LLM_AUTH }]);
+  expect(log.calls.some((c) => c.startsWith('section:') || c === 'mergeMetadata')).toBe(false);
+  // The cancellation completed before the run recorded its failure: nothing kept running after it gave up.
+  expect(activityEvents(result.history, HYBRID)).toEqual(expect.arrayContaining(['closed:generateCriticalMetadataActivity']));
+  expect(result.progress.metadata?.find((m) => m.part === 'support')).toMatchObject({ status: 'failed' });
+});
