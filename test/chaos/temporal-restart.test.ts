@@ -2,11 +2,10 @@
 // the shared one serves other test files). The worker is a real `tsx workers/main.ts` process. While the server is
 // down the group's LLM calls finish, so their completions are reported to a server that is not there; the server
 // then comes back on the same SQLite file and port. The run must complete, with the course row written once.
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { startCourseGeneration } from '../../client/start';
 import { startLlmSimulator, type LlmSimulator } from '../../simulator/server';
-import type { GenerationResult } from '../../workflows/types';
-import { persistedCounts, report, sectionCallCounts, waitFor } from '../support/chaos-helpers';
+import { persistedCounts, report, resultWithin, sectionCallCounts, waitFor } from '../support/chaos-helpers';
 import { startPrivateTemporal, type PrivateTemporal } from '../support/chaos-stack';
 import { chaosWorkerEnv, spawnWorker, type WorkerEnv, type WorkerProcess } from '../support/chaos-worker';
 import { exampleInput } from '../support/fixtures';
@@ -44,20 +43,6 @@ afterAll(async () => {
   await sim?.close();
   await temporal?.dispose();
 });
-
-/** handle.result(), retried while the server is unreachable (the client's own retries give up after a while). */
-async function resultWithin(handle: WorkflowHandle, timeoutMs: number): Promise<GenerationResult> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return (await handle.result()) as GenerationResult;
-    } catch (error) {
-      const transient = /unavailable|connect|deadline|ECONNREFUSED|14 /i.test(String((error as Error)?.message ?? error));
-      if (!transient || Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-  }
-}
 
 test('the dev server restarts during a section group: the worker reconnects and the run completes', async () => {
   const input = exampleInput();
