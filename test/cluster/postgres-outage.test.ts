@@ -12,7 +12,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { startCourseGeneration } from '../../client/start';
 import { startLlmSimulator, type LlmSimulator } from '../../simulator/server';
-import { activities, historyEvents, persistedCounts, report, resultWithin, sectionCallCounts, withPg } from '../support/chaos-helpers';
+import { activities, historyEvents, persistedCounts, report, resultWithin, sectionCallCounts, waitFor, withPg } from '../support/chaos-helpers';
 import {
   startPrivatePostgres,
   startPrivateTemporal,
@@ -45,7 +45,8 @@ beforeAll(async () => {
   pg = await startPrivatePostgres();
   temporal = await startPrivateTemporal(undefined, { postgresUrl: pg.databaseUrl });
   proxy = await startTcpProxy(pg.port);
-  sim = await startLlmSimulator({ port: 0, quiet: true, timeFactor: 1, latencyMs: { metadata: 200, section: 300 } });
+  // Sections take long enough for the outage to begin while a group is in flight.
+  sim = await startLlmSimulator({ port: 0, quiet: true, timeFactor: 1, latencyMs: { metadata: 200, section: 2_000 } });
   env = chaosWorkerEnv({
     taskQueuePrefix: 'cluster-pg',
     llmUrl: sim.url,
@@ -116,4 +117,47 @@ test('PostgreSQL (Temporal and the course data) down when the commit starts: bot
   });
   expect(describedDuringOutage).toBe(false);
   expect(doneAt - upAt).toBeLessThanOrEqual(RECOVERY_BOUND_MS);
+});
+
+test('PostgreSQL (Temporal and the course data) down while a section group is in flight: both recover and the course is written once', async () => {
+  const input = exampleInput();
+  const plans = input.analysis_result.recommended_structure.sections_breakdown;
+  const before = sim.stats().requests;
+  const inFlight = () => sim.stats().calls.filter((c) => c.kind === 'section' && !c.endedAt).length;
+  const { handle } = await startCourseGeneration(client, input, { taskQueue: env.TEMPORAL_TASK_QUEUE });
+  await waitFor('group 1 in flight', () => inFlight() === 4, { timeoutMs: 90_000, intervalMs: 50 });
+  const downAt = Date.now();
+  await proxy.cut();
+  await pg.stop();
+  // The group's LLM calls finish while both are down: their results meet neither the ledger nor Temporal.
+  await waitFor('group 1 answered', () => inFlight() === 0, { timeoutMs: 30_000 });
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, OUTAGE_MS - (Date.now() - downAt))));
+  await pg.start();
+  await proxy.restore();
+  const upAt = Date.now();
+
+  const workerSurvived = !worker.hasExited();
+  if (!workerSurvived) worker = await spawnWorker(env);
+  const result = await resultWithin(handle, 240_000);
+  const doneAt = Date.now();
+  const counts = await persistedCounts(pg.databaseUrl, input.course_id);
+  const perSection = sectionCallCounts(sim.stats());
+  report('PostgreSQL outage (Temporal cluster and course data) during a section group', {
+    outageMs: upAt - downAt,
+    callsPerSection: plans.map((p) => perSection[p.area]),
+    retryCountPerSection: result.generation_metadata.retry_count.sections,
+    completedAfterRestartMs: doneAt - upAt,
+    ledgerRows: counts.ledgerRows,
+    llmCalls: sim.stats().requests - before,
+    workerSurvived,
+  });
+  expect(result.section_count).toBe(plans.length);
+  expect(counts.courseRows).toBe(1);
+  expect(counts.ledgerDuplicates).toBe(0);
+  expect(counts.artifacts).toMatchObject({ metadata: 1, section: plans.length, course_structure: 1 });
+  expect(workerSurvived).toBe(true);
+  // The groups after the outage were never started twice.
+  for (const plan of plans.slice(4)) expect(perSection[plan.area]).toBe(1);
+  // No section generated twice: the group in flight during the outage was not asked again either.
+  for (const plan of plans.slice(0, 4)) expect([plan.area, perSection[plan.area]]).toEqual([plan.area, 1]);
 });
