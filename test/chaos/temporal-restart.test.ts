@@ -1,8 +1,9 @@
 // Temporal server restart in the middle of a section group, on a private server (its own data and ports; the shared
 // one serves other test files): a dev server on its own SQLite file, or under jest.cluster.config.js the production
-// server with its own databases on the run's PostgreSQL, its process stopped and started like an operator would. The worker is a real `tsx workers/main.ts` process. While the server is
-// down the group's LLM calls finish, so their completions are reported to a server that is not there; the server
-// then comes back on the same SQLite file and port. The run must complete, with the course row written once.
+// server with its own databases on the run's PostgreSQL, its process stopped and started like an operator would.
+// The worker is a real `tsx workers/main.ts` process. While the server is down the group's LLM calls finish, so
+// their completions are reported to a server that is not there; the server then comes back on the same data and
+// port. The run must complete, with the course row written once.
 import { Client, Connection } from '@temporalio/client';
 import { startCourseGeneration } from '../../client/start';
 import { startLlmSimulator, type LlmSimulator } from '../../simulator/server';
