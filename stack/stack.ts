@@ -158,6 +158,10 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
       (t.value.exited ?? never).then(() => (stopping ? never : ('temporal' as const))),
       (p.value.exited ?? never).then(() => (stopping ? never : ('postgres' as const))),
     ]),
-    stop: () => (stopping ??= Promise.all([t.value.stop(), p.value.stop()]).then(() => undefined)),
+    // The cluster keeps its state in that PostgreSQL: it stops first, so it never runs without its database.
+    stop: () =>
+      (stopping ??= opts.cluster
+        ? t.value.stop().finally(() => p.value.stop())
+        : Promise.all([t.value.stop(), p.value.stop()]).then(() => undefined)),
   };
 }
