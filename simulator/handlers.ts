@@ -266,7 +266,9 @@ function injectHttpFault(ctx: CallContext, fault: FaultRule): void {
 
 function latencyFor(ctx: CallContext): number {
   const { options } = ctx.state;
-  return jittered(baseLatencyMs(options, ctx.model, ctx.kind), options.jitter, ctx.rng.next());
+  const latencyMs = jittered(baseLatencyMs(options, ctx.model, ctx.kind), options.jitter, ctx.rng.next());
+  ctx.handle.record.plannedLatencyMs = latencyMs;
+  return latencyMs;
 }
 
 async function waitLatency(ctx: CallContext): Promise<boolean> {

@@ -163,6 +163,9 @@ export interface CallRecord {
   costUsd?: number;
   /** The request asked for a stream. */
   streamed?: boolean;
+  /** The latency this call was given (kind, model, timeFactor and jitter applied), so timing can be checked
+   * without measuring a loaded machine's clock. */
+  plannedLatencyMs?: number;
 }
 
 export interface SimulatorStats {
