@@ -63,12 +63,16 @@ export type SpoolKind = 'ledger' | 'draft';
 export interface FlushResult {
   ledger: number;
   drafts: number;
+  /** Entries PostgreSQL answered and refused: renamed to *.rejected, kept for an operator, never retried. */
+  rejected?: Array<{ file: string; reason: string }>;
   error?: unknown;
 }
 
 export interface SpoolWriter {
   ledger(entry: LedgerEntry): Promise<void>;
   draft(draft: DraftEntry): Promise<void>;
+  /** True when a write failed because PostgreSQL is unreachable (retry later), false when it refused the entry. */
+  unreachable?(error: unknown): boolean;
 }
 
 /** Default directory: per task queue under the OS temp dir, so workers of different queues never share one. */
@@ -154,18 +158,27 @@ export class Spool {
 
   private async flushAll(writer: SpoolWriter): Promise<FlushResult> {
     const result: FlushResult = { ledger: 0, drafts: 0 };
+    // A refused entry is set aside so that it cannot hold back the entries after it; an unreachable database stops the flush.
+    const writeOne = async <T>(entries: Map<string, T>, name: string, write: () => Promise<void>): Promise<boolean> => {
+      try {
+        await write();
+        await this.remove(name);
+      } catch (error) {
+        if (!writer.unreachable || writer.unreachable(error)) throw error;
+        await rename(path.join(this.dir, name), path.join(this.dir, `${name}.rejected`));
+        (result.rejected ??= []).push({ file: name, reason: error instanceof Error ? error.message : String(error) });
+        entries.delete(name);
+        return false;
+      }
+      entries.delete(name);
+      return true;
+    };
     try {
       for (const [name, entry] of [...this.ledgerRows]) {
-        await writer.ledger(entry);
-        await this.remove(name);
-        this.ledgerRows.delete(name);
-        result.ledger++;
+        if (await writeOne(this.ledgerRows, name, () => writer.ledger(entry))) result.ledger++;
       }
       for (const [name, draft] of [...this.drafts]) {
-        await writer.draft(draft);
-        await this.remove(name);
-        this.drafts.delete(name);
-        result.drafts++;
+        if (await writeOne(this.drafts, name, () => writer.draft(draft))) result.drafts++;
       }
     } catch (error) {
       result.error = error;

@@ -85,7 +85,7 @@ export interface CourseRow {
 export type LlmCallObserver = (entry: LedgerEntry) => void;
 
 /** Told when entries go to the worker's spool (PostgreSQL unreachable) and when they reach PostgreSQL from it. */
-export type SpoolObserver = (event: { action: 'spooled' | 'flushed'; kind: SpoolKind; count: number; depth: { ledger: number; drafts: number }; reason?: string }) => void;
+export type SpoolObserver = (event: { action: 'spooled' | 'flushed' | 'rejected'; kind: SpoolKind; count: number; depth: { ledger: number; drafts: number }; reason?: string }) => void;
 
 export class CourseStore {
   private readonly llmCallObservers: LlmCallObserver[] = [];
@@ -180,9 +180,14 @@ export class CourseStore {
   /** Writes the spooled entries to PostgreSQL (idempotent); what it cannot write stays spooled. Never throws. */
   async flushSpool(): Promise<{ ledger: number; drafts: number; error?: unknown }> {
     if (!this.spool) return { ledger: 0, drafts: 0 };
-    const result = await this.spool.flush({ ledger: (entry) => this.insertLlmCall(entry), draft: (draft) => this.insertDraft(draft) });
+    const result = await this.spool.flush({
+      ledger: (entry) => this.insertLlmCall(entry),
+      draft: (draft) => this.insertDraft(draft),
+      unreachable: isDatabaseUnreachable,
+    });
     if (result.ledger > 0) this.notifySpool('flushed', 'ledger', result.ledger);
     if (result.drafts > 0) this.notifySpool('flushed', 'draft', result.drafts);
+    for (const { file, reason } of result.rejected ?? []) this.notifySpool('rejected', file.startsWith('ledger') ? 'ledger' : 'draft', 1, `${file}: ${reason}`);
     return result;
   }
 
@@ -245,7 +250,7 @@ export class CourseStore {
     return true;
   }
 
-  private notifySpool(action: 'spooled' | 'flushed', kind: SpoolKind, count: number, reason?: string): void {
+  private notifySpool(action: 'spooled' | 'flushed' | 'rejected', kind: SpoolKind, count: number, reason?: string): void {
     const depth = this.spool!.depth();
     for (const observer of this.spoolObservers) {
       try {

@@ -63,7 +63,7 @@ export function createLlmMetrics(knownModels: Iterable<string>): LlmMetrics {
 
   const spoolEntries = new Counter({
     name: 'coursegen_spool_entries_total',
-    help: 'Ledger rows and answers kept on the worker\'s disk while PostgreSQL was unreachable (spooled), and written to it later (flushed)',
+    help: 'Ledger rows and answers kept on the worker\'s disk while PostgreSQL was unreachable (spooled), written to it later (flushed) or refused by it (rejected)',
     labelNames: ['kind', 'action'] as const,
     registers: [registry],
   });
@@ -75,7 +75,7 @@ export function createLlmMetrics(knownModels: Iterable<string>): LlmMetrics {
   });
   for (const kind of ['ledger', 'draft']) {
     spoolDepth.labels(kind).set(0);
-    for (const action of ['spooled', 'flushed']) spoolEntries.labels(kind, action).inc(0);
+    for (const action of ['spooled', 'flushed', 'rejected']) spoolEntries.labels(kind, action).inc(0);
   }
 
   // Pre-create the zero series of the configured models, so a dashboard sees them before the first call.

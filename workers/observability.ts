@@ -47,6 +47,7 @@ export function logSpool(logger: Logger): SpoolObserver {
   return (event) => {
     const meta = { kind: event.kind, count: event.count, spool_ledger: event.depth.ledger, spool_drafts: event.depth.drafts };
     if (event.action === 'spooled') activityLogger(logger).warn('PostgreSQL unreachable: spooled on the worker\'s disk', { ...meta, error: event.reason });
+    else if (event.action === 'rejected') logger.warn('PostgreSQL refused a spooled entry: renamed to *.rejected, not retried', { ...meta, error: event.reason });
     else logger.info('Spooled entries written to PostgreSQL', meta);
   };
 }

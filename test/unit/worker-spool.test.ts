@@ -82,7 +82,7 @@ test('spooled ledger rows and answers are read back by a new process', async () 
   expect((await readdir(dir)).every((name) => /^(ledger|draft)-[0-9a-f]{32}\.json$/.test(name))).toBe(true);
 });
 
-test('a flush stops at the first write PostgreSQL refuses and keeps the rest for the next one', async () => {
+test('a flush stops at the first write that fails with PostgreSQL unreachable and keeps the rest for the next one', async () => {
   const db = keyedDatabase();
   const spool = await Spool.open(dir);
   await spool.putLedger(row(1));
@@ -117,6 +117,25 @@ test('a flush repeated after a crash (written, files not yet removed) cannot dup
   expect(db.ledger.size).toBe(1);
   expect(db.drafts.size).toBe(1);
   await rm(copy, { recursive: true, force: true });
+});
+
+test('an entry PostgreSQL refuses on the way back is set aside as *.rejected and does not hold back the others', async () => {
+  const db = keyedDatabase();
+  const spool = await Spool.open(dir);
+  await spool.putLedger(row(1));
+  await spool.putLedger(row(2));
+  const refused = Object.assign(new Error('value too long'), { code: '22001' });
+  const result = await spool.flush({
+    ...db.writer,
+    ledger: async (entry) => (entry.attempt === 1 ? Promise.reject(refused) : db.writer.ledger(entry)),
+    unreachable: isDatabaseUnreachable,
+  });
+  expect(result).toMatchObject({ ledger: 1, drafts: 0, rejected: [{ reason: 'value too long' }] });
+  expect(result.error).toBeUndefined();
+  expect(spool.depth()).toEqual({ ledger: 0, drafts: 0 });
+  expect([...db.ledger.values()].map((e) => e.attempt)).toEqual([2]);
+  expect((await readdir(dir)).map((n) => n.endsWith('.json.rejected'))).toEqual([true]);
+  expect((await Spool.open(dir)).depth()).toEqual({ ledger: 0, drafts: 0 });
 });
 
 test('a file that is not a whole, valid entry is set aside as *.corrupt and the valid ones still load', async () => {
