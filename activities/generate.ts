@@ -26,7 +26,7 @@ import {
   type SectionOutput,
 } from '../workflows/schemas';
 import type { GenerationReceipt, LlmPhase } from '../workflows/types';
-import { callStructured, type LlmDeps, type StructuredCallResult } from './llm';
+import { callStructured, spendUnreadable, type LlmDeps, type StructuredCallResult } from './llm';
 import { mergeMetadata } from './metadata-merge';
 import type { CourseStore, DraftKind } from './store';
 import {
@@ -140,6 +140,8 @@ async function answer<T>(store: CourseStore, source: AnswerSource<T>): Promise<A
     attempt: result.attempt,
     payload: result.value,
   });
+  // The answer is stored (or spooled): the next attempt takes it from there, with the spend read again.
+  if (result.spendUnknown) throw spendUnreadable();
   return result;
 }
 

@@ -5,7 +5,7 @@
 import { currentRun } from './current-run';
 import { JUDGE_SCHEMA_NAME, JudgeVerdictSchema, type GenerationJobInput, type SectionOutput } from '../workflows/schemas';
 import type { JudgeResult } from '../workflows/types';
-import { callStructured, type LlmDeps } from './llm';
+import { callStructured, spendUnreadable, type LlmDeps } from './llm';
 import { buildJudgeMessages } from './prompts';
 
 export interface JudgeDeps extends LlmDeps {
@@ -35,6 +35,8 @@ export function createJudgeActivities(deps: JudgeDeps) {
         schema: JudgeVerdictSchema,
         buildMessages: () => buildJudgeMessages(input, sectionIndex, section),
       });
+      // A verdict is not kept across attempts: without its spend, the attempt fails as before an outage did.
+      if (result.spendUnknown) throw spendUnreadable();
       return { verdict: result.value, model: result.model, attempt: result.attempt, tokens: result.tokens, costUsd: result.costUsd };
     },
   };

@@ -1,10 +1,11 @@
 // OpenAI-compatible structured calls: model chosen from the ladder by the activity's attempt number, the SDK's
 // own retries off (Temporal owns retrying), heartbeats while waiting (with the tokens streamed so far), the
 // response classified before it is parsed (llm-response.ts), and every HTTP call written to the ledger whatever
-// happens — the write sits in a `finally`, so even an unexpected throw leaves its row.
+// happens — the write sits in a `finally`, so even an unexpected throw leaves its row (in the worker's spool when
+// PostgreSQL is unreachable: store.ts, spool.ts).
 import { Context } from '@temporalio/activity';
 import { currentRun } from './current-run';
-import { CancelledFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import OpenAI from 'openai';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { z } from 'zod';
@@ -15,7 +16,7 @@ import { providerProfile, responseFormatFor, type ProviderKind, type ProviderPro
 import { classifyCompletion, emptyReport, readProviderReport, type ProviderReport } from './llm-response';
 import { streamCompletion, type RawCompletion, type StreamProgress } from './llm-stream';
 import { computeCostUsd, type PriceTable } from './pricing';
-import type { CourseStore } from './store';
+import { isDatabaseUnreachable, type CourseStore } from './store';
 
 export { responseFormatFor };
 
@@ -55,6 +56,11 @@ export interface StructuredCallResult<T> {
   /** Spend of this activity so far, every attempt included (from the ledger). */
   tokens: number;
   costUsd: number;
+  /**
+   * PostgreSQL could not be reached for the earlier attempts' spend: tokens and cost are this call's alone. The
+   * answer is valid; a caller that keeps it (a draft) still fails the attempt, so the next one reports the spend.
+   */
+  spendUnknown?: true;
 }
 
 export interface LlmDeps {
@@ -71,6 +77,14 @@ export interface LlmDeps {
 }
 
 const DEFAULT_STREAM_IDLE_TIMEOUT_MS = 30_000;
+
+/** The attempt fails after all (retryable): its answer could be used, but the spend it reports could not be read. */
+export function spendUnreadable(): ApplicationFailure {
+  return ApplicationFailure.create({
+    message: 'PostgreSQL unreachable: the answer is kept, the spend of the earlier attempts could not be read',
+    type: ErrorType.DATABASE_ERROR,
+  });
+}
 
 export async function callStructured<T>(deps: LlmDeps, request: StructuredCallRequest<T>): Promise<StructuredCallResult<T>> {
   const context = Context.current();
@@ -141,7 +155,11 @@ export async function callStructured<T>(deps: LlmDeps, request: StructuredCallRe
     answerSource = classified.source;
     outcome = 'ok';
     errorMessage = null;
-    const spendBefore = await deps.store.activitySpend(workflowExecution.runId, activityId);
+    // The answer is paid for and valid: a database outage must not throw it away (the caller may keep it).
+    const spendBefore = await deps.store.activitySpend(workflowExecution.runId, activityId).catch((error: unknown) => {
+      if (isDatabaseUnreachable(error)) return null;
+      throw error;
+    });
     const cost = costOf(deps.prices, model, report);
     return {
       value: parsed.value,
@@ -149,8 +167,9 @@ export async function callStructured<T>(deps: LlmDeps, request: StructuredCallRe
       attempt,
       repairs: parsed.repairs,
       // This call's row is written in `finally`, after the return value is computed: add it here.
-      tokens: spendBefore.tokens + report.promptTokens + report.completionTokens,
-      costUsd: spendBefore.costUsd + cost.costUsd,
+      tokens: (spendBefore?.tokens ?? 0) + report.promptTokens + report.completionTokens,
+      costUsd: (spendBefore?.costUsd ?? 0) + cost.costUsd,
+      ...(spendBefore ? {} : { spendUnknown: true as const }),
     };
   } catch (error) {
     const cancelled = context.cancellationSignal.aborted;

@@ -19,7 +19,7 @@ import { assembleSection, courseHours } from './assemble';
 import { ladderAfter, storeSectionDraft } from './generate';
 import { withHeartbeats } from './heartbeat';
 import { mostFrequent } from './generation-metadata';
-import { callStructured, type LlmDeps } from './llm';
+import { callStructured, spendUnreadable, type LlmDeps } from './llm';
 import { buildSectionMessages } from './prompts';
 import { createPairScorer, overallScore, sectionPair, type QualityDeps } from './quality';
 import type { createTextSanitizer } from './sanitize';
@@ -142,6 +142,8 @@ export function createRegenerateActivities(deps: RegenerateDeps) {
         // A regeneration replaces an answer someone found wanting: always use the stricter instructions.
         buildMessages: (attempt) => buildSectionMessages(input, request.sectionIndex, attempt + 1),
       });
+      // A regenerated answer is not kept across attempts: without its spend, the attempt fails as before.
+      if (result.spendUnknown) throw spendUnreadable();
       return storeSectionDraft(deps.store, request.courseId, request.sectionIndex, result);
     },
   };

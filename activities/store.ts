@@ -5,6 +5,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Pool, type PoolClient } from 'pg';
 import { ErrorType, type LlmPhase } from '../workflows/types';
+import type { Spool, SpoolKind } from './spool';
 
 const MIGRATIONS_DIR = path.join(__dirname, '..', 'migrations');
 /** Any constant works; it serialises concurrent migrators (several workers starting at once). */
@@ -83,8 +84,13 @@ export interface CourseRow {
 /** Told of every ledger row the moment it is inserted (never of a duplicate write the unique key ignored). */
 export type LlmCallObserver = (entry: LedgerEntry) => void;
 
+/** Told when entries go to the worker's spool (PostgreSQL unreachable) and when they reach PostgreSQL from it. */
+export type SpoolObserver = (event: { action: 'spooled' | 'flushed' | 'rejected'; kind: SpoolKind; count: number; depth: { ledger: number; drafts: number }; reason?: string }) => void;
+
 export class CourseStore {
   private readonly llmCallObservers: LlmCallObserver[] = [];
+  private readonly spoolObservers: SpoolObserver[] = [];
+  private spool: Spool | null = null;
 
   constructor(private readonly pool: Pool) {}
 
@@ -154,13 +160,55 @@ export class CourseStore {
     this.llmCallObservers.push(observer);
   }
 
+  /**
+   * From now on, a ledger row or a draft that PostgreSQL cannot take because it is unreachable (not because it
+   * refused the row) is kept in `spool` instead, and flushed back by flushSpool (before each activity's first
+   * read and on the worker's timer).
+   */
+  useSpool(spool: Spool): void {
+    this.spool = spool;
+  }
+
+  observeSpool(observer: SpoolObserver): void {
+    this.spoolObservers.push(observer);
+  }
+
+  spoolDepth(): { ledger: number; drafts: number } | null {
+    return this.spool?.depth() ?? null;
+  }
+
+  /** Writes the spooled entries to PostgreSQL (idempotent); what it cannot write stays spooled. Never throws. */
+  async flushSpool(): Promise<{ ledger: number; drafts: number; error?: unknown }> {
+    if (!this.spool) return { ledger: 0, drafts: 0 };
+    const result = await this.spool.flush({
+      ledger: (entry) => this.insertLlmCall(entry),
+      draft: (draft) => this.insertDraft(draft),
+      unreachable: isDatabaseUnreachable,
+    });
+    if (result.ledger > 0) this.notifySpool('flushed', 'ledger', result.ledger);
+    if (result.drafts > 0) this.notifySpool('flushed', 'draft', result.drafts);
+    for (const { file, reason } of result.rejected ?? []) this.notifySpool('rejected', file.startsWith('ledger') ? 'ledger' : 'draft', 1, `${file}: ${reason}`);
+    return result;
+  }
+
   /** For health checks: resolves when PostgreSQL answers a trivial query. */
   async ping(): Promise<void> {
     await this.query('SELECT 1');
   }
 
-  /** Idempotent per (run, activity, attempt): a retried write of the same call changes nothing. */
+  /**
+   * Idempotent per (run, activity, attempt): a retried write of the same call changes nothing. With a spool, a
+   * row PostgreSQL cannot take (unreachable) is spooled and resolves: the call is on record, on this worker's disk.
+   */
   async recordLlmCall(entry: LedgerEntry): Promise<void> {
+    try {
+      await this.insertLlmCall(entry);
+    } catch (error) {
+      if (!(await this.spooled(error, 'ledger', () => this.spool!.putLedger(entry)))) throw error;
+    }
+  }
+
+  private async insertLlmCall(entry: LedgerEntry): Promise<void> {
     const result = await this.query(
       `INSERT INTO llm_calls (course_id, workflow_id, run_id, activity_id, phase, section_index, attempt, model,
          prompt_tokens, completion_tokens, cost_usd, cost_source, latency_ms, outcome, error_message,
@@ -185,8 +233,35 @@ export class CourseStore {
     }
   }
 
-  /** Idempotent per (run, activity): a retried save of the same answer changes nothing. */
+  /** Idempotent per (run, activity): a retried save of the same answer changes nothing. Spooled like a ledger row. */
   async saveDraft(draft: DraftEntry): Promise<void> {
+    try {
+      await this.insertDraft(draft);
+    } catch (error) {
+      if (!(await this.spooled(error, 'draft', () => this.spool!.putDraft(draft)))) throw error;
+    }
+  }
+
+  /** Spools with `put` when the failure is PostgreSQL being unreachable and a spool is in use; false otherwise. */
+  private async spooled(error: unknown, kind: SpoolKind, put: () => Promise<void>): Promise<boolean> {
+    if (!this.spool || !isDatabaseUnreachable(error)) return false;
+    await put();
+    this.notifySpool('spooled', kind, 1, error instanceof Error ? error.message : String(error));
+    return true;
+  }
+
+  private notifySpool(action: 'spooled' | 'flushed' | 'rejected', kind: SpoolKind, count: number, reason?: string): void {
+    const depth = this.spool!.depth();
+    for (const observer of this.spoolObservers) {
+      try {
+        observer({ action, kind, count, depth, ...(reason ? { reason } : {}) });
+      } catch {
+        // Metrics and logs are best effort; the spool file is the record.
+      }
+    }
+  }
+
+  private async insertDraft(draft: DraftEntry): Promise<void> {
     await this.query(
       `INSERT INTO llm_drafts (run_id, activity_id, workflow_id, course_id, kind, section_index, input_hash, model, attempt, payload)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
@@ -200,6 +275,9 @@ export class CourseStore {
 
   /** The answer an earlier attempt of this very activity stored (the worker died before reporting it), if any. */
   async draftOfActivity(runId: string, activityId: string): Promise<DraftEntry | null> {
+    await this.flushSpool();
+    const spooled = this.spool?.draft(runId, activityId);
+    if (spooled) return spooled;
     const result = await this.query('SELECT * FROM llm_drafts WHERE run_id = $1 AND activity_id = $2', [runId, activityId]);
     return result.rows[0] ? draftFromRow(result.rows[0]) : null;
   }
@@ -281,12 +359,18 @@ export class CourseStore {
 
   /** Tokens and cost of one activity's calls, all attempts (so a receipt includes failed attempts). */
   async activitySpend(runId: string, activityId: string): Promise<{ tokens: number; costUsd: number }> {
+    await this.flushSpool();
     const result = await this.query(
       `SELECT COALESCE(SUM(prompt_tokens + completion_tokens), 0)::int AS tokens, COALESCE(SUM(cost_usd), 0)::float8 AS cost
        FROM llm_calls WHERE run_id = $1 AND activity_id = $2`,
       [runId, activityId],
     );
-    return { tokens: result.rows[0].tokens, costUsd: result.rows[0].cost };
+    // Rows the flush above could not write yet (a row PostgreSQL refused stays spooled) still count.
+    const pending = this.spool?.ledgerOf(runId, activityId) ?? [];
+    return {
+      tokens: result.rows[0].tokens + pending.reduce((sum, e) => sum + e.promptTokens + e.completionTokens, 0),
+      costUsd: result.rows[0].cost + pending.reduce((sum, e) => sum + e.costUsd, 0),
+    };
   }
 
   /** Attempts of one activity that ended in a rate limit or a timeout: what adaptive concurrency reacts to. */
@@ -435,5 +519,28 @@ function draftFromRow(r: Record<string, unknown>): DraftEntry {
 function asDatabaseFailure(error: unknown): unknown {
   if (error instanceof ApplicationFailure) return error;
   const message = error instanceof Error ? error.message : String(error);
-  return ApplicationFailure.retryable(`PostgreSQL: ${message}`, ErrorType.DATABASE_ERROR);
+  // The driver's error stays as the cause: isDatabaseUnreachable reads its code.
+  return ApplicationFailure.create({ message: `PostgreSQL: ${message}`, type: ErrorType.DATABASE_ERROR, cause: error instanceof Error ? error : undefined });
+}
+
+/** SQLSTATEs of a server that is going away or not taking connections (class 08 is checked as a prefix). */
+const UNREACHABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300']);
+const UNREACHABLE_SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+/** What node-postgres says when the socket is gone or a connection could not be had in time. */
+const UNREACHABLE_MESSAGE = /connection terminated|timeout exceeded when trying to connect|connection error|not queryable|Connection ended/i;
+
+/**
+ * True when PostgreSQL could not be reached (down, restarting, connection lost or refused); false when it answered
+ * and refused the statement (a constraint, a bad value): only the first is worth keeping an entry for until it is back.
+ */
+export function isDatabaseUnreachable(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') {
+      if (code.startsWith('08') || UNREACHABLE_SQLSTATES.has(code) || UNREACHABLE_SOCKET_CODES.has(code)) return true;
+      if (/^[0-9A-Z]{5}$/.test(code)) return false;
+    }
+    if (!(e instanceof ApplicationFailure) && e instanceof Error && UNREACHABLE_MESSAGE.test(e.message)) return true;
+  }
+  return false;
 }

@@ -6,6 +6,7 @@ import { createActivities, type Activities } from '../activities';
 import { createOpenAiClient } from '../activities/llm';
 import { loadPriceTable } from '../activities/pricing';
 import { createTextSanitizer } from '../activities/sanitize';
+import { defaultSpoolDir, Spool } from '../activities/spool';
 import { CourseStore } from '../activities/store';
 import { SEARCH_ATTRIBUTE_TYPES } from '../workflows/search-attributes';
 import type { WorkerConfig } from './config';
@@ -15,6 +16,10 @@ export interface BuiltWorker {
   worker: Worker;
   store: CourseStore;
   connection: NativeConnection;
+  /** Ledger rows and answers kept through a PostgreSQL outage (WORKER_SPOOL_DIR). */
+  spool: Spool;
+  /** Spool files that were not whole, valid entries at start, renamed to *.corrupt (name and why). */
+  corruptSpoolFiles: Array<{ file: string; reason: string }>;
   /** Closes what buildWorker opened (call after worker.run() returned). */
   close(): Promise<void>;
 }
@@ -33,8 +38,17 @@ export async function buildWorker(config: WorkerConfig, options: BuildWorkerOpti
   const store = CourseStore.fromUrl(config.databaseUrl);
   const ownsConnection = !options.connection;
   let connection: NativeConnection | undefined = options.connection;
+  let flusher: SpoolFlusher | undefined;
   try {
+    const corruptSpoolFiles: Array<{ file: string; reason: string }> = [];
+    const spool = await Spool.open(config.spoolDir ?? defaultSpoolDir(config.temporal.taskQueue), (file, reason) =>
+      corruptSpoolFiles.push({ file, reason }),
+    );
+    store.useSpool(spool);
     await store.migrate();
+    // What an earlier process left on disk goes to PostgreSQL before any activity runs (best effort).
+    await store.flushSpool();
+    flusher = startSpoolFlusher(store);
     connection ??= await connectWorkerConnection(config.temporal);
     await assertSearchAttributes(connection, config.temporal.namespace);
     const real = createActivities({
@@ -71,12 +85,18 @@ export async function buildWorker(config: WorkerConfig, options: BuildWorkerOpti
       worker,
       store,
       connection,
+      spool,
+      corruptSpoolFiles,
       async close() {
+        // What PostgreSQL takes now is written; the rest stays on disk for the next start.
+        flusher!.stop();
+        await store.flushSpool();
         await store.close();
         if (ownsConnection) await connection!.close();
       },
     };
   } catch (error) {
+    flusher?.stop();
     await store.close();
     if (ownsConnection) await connection?.close();
     throw error;
@@ -94,4 +114,34 @@ async function assertSearchAttributes(connection: NativeConnection, namespace: s
         '(npm run services registers them on its dev server).',
     );
   }
+}
+
+interface SpoolFlusher {
+  stop(): void;
+}
+
+/** Retries spooled entries while there are any: every second at first, backing off to 30 s while PostgreSQL is down. */
+function startSpoolFlusher(store: CourseStore): SpoolFlusher {
+  const MIN_MS = 1_000;
+  const MAX_MS = 30_000;
+  let delay = MIN_MS;
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const tick = async () => {
+    const depth = store.spoolDepth();
+    if (depth && depth.ledger + depth.drafts > 0) {
+      const result = await store.flushSpool();
+      delay = result.error === undefined ? MIN_MS : Math.min(delay * 2, MAX_MS);
+    } else {
+      delay = MIN_MS;
+    }
+    if (!stopped) timer = setTimeout(tick, delay).unref();
+  };
+  timer = setTimeout(tick, delay).unref();
+  return {
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
 }

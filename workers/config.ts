@@ -1,6 +1,7 @@
 // The worker's configuration: read from the environment once, validated, with defaults that work offline where
 // a default makes sense. A missing LLM key is a start-up error, never a silent fallback to the simulator.
 import { z } from 'zod';
+import { defaultSpoolDir } from '../activities/spool';
 import { detectProvider, PROVIDER_KINDS, providerProfile, type ProviderKind } from '../activities/llm-provider';
 import { DEFAULT_TASK_QUEUE, type FanoutMode, type GenerationSettings } from '../workflows/types';
 import {
@@ -103,6 +104,10 @@ const EnvSchema = z.object({
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).default(200),
   // Unset: no HTTP port. Set: GET /metrics (Prometheus) and GET /healthz on this port.
   WORKER_HTTP_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  // Where the worker keeps ledger rows and answers PostgreSQL could not take during an outage until it is back
+  // (activities/spool.ts). Unset: a directory per task queue under the OS temp dir; set it to a persistent volume
+  // when the container's temp dir does not outlive a restart.
+  WORKER_SPOOL_DIR: optionalString,
   LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
 });
 
@@ -163,6 +168,8 @@ export interface WorkerConfig {
   maxConcurrentActivities: number;
   /** Port of /metrics and /healthz; null when unset. */
   httpPort: number | null;
+  /** WORKER_SPOOL_DIR; absent: defaultSpoolDir(task queue). */
+  spoolDir?: string;
   logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 }
 
@@ -246,6 +253,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
     },
     maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
     httpPort: e.WORKER_HTTP_PORT ?? null,
+    spoolDir: e.WORKER_SPOOL_DIR ?? defaultSpoolDir(e.TEMPORAL_TASK_QUEUE),
     logLevel: e.LOG_LEVEL,
   };
 }
@@ -258,5 +266,6 @@ export function describeConfig(config: WorkerConfig): Record<string, unknown> {
     llm: { ...config.llm, apiKey: '***' },
     embeddings: config.embeddings ? { ...config.embeddings, apiKey: '***' } : 'offline lexical similarity',
     settings: config.settings,
+    spoolDir: config.spoolDir,
   };
 }

@@ -24,6 +24,8 @@ export interface HealthReport {
     temporal: { ok: boolean; detail: string };
     database: { ok: boolean; detail: string };
   };
+  /** Ledger rows and answers waiting on this worker's disk for PostgreSQL (informative: never unhealthy by itself). */
+  spool?: { ledger: number; drafts: number };
 }
 
 const TASK_QUEUE_TYPES = { workflow: 1, activity: 2 } as const;
@@ -86,5 +88,6 @@ export async function checkHealth(deps: HealthCheckDeps): Promise<HealthReport> 
     ok: workerOk,
     detail: `run state ${status.runState}, workflow poller ${status.workflowPollerState}, activity poller ${status.activityPollerState}`,
   };
-  return { healthy: worker.ok && temporal.ok && database.ok, checks: { worker, temporal, database } };
+  const spool = deps.store.spoolDepth();
+  return { healthy: worker.ok && temporal.ok && database.ok, checks: { worker, temporal, database }, ...(spool ? { spool } : {}) };
 }

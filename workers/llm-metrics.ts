@@ -4,7 +4,7 @@
 // outside the known failure types become "other"; no course or run id is ever a label.
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { LedgerEntry } from '../activities/store';
+import type { LedgerEntry, SpoolObserver } from '../activities/store';
 import { ErrorType } from '../workflows/types';
 
 /** Seconds. The seeds observed 20 s metadata and 75 s section calls; timeouts are 60 s and 120 s. */
@@ -16,6 +16,8 @@ export interface LlmMetrics {
   registry: Registry;
   /** The ledger observer: one call of this per inserted llm_calls row. */
   record(entry: LedgerEntry): void;
+  /** The spool observer (CourseStore.observeSpool): entries spooled and flushed, and what is left on disk. */
+  spool: SpoolObserver;
   /** Counts section activities while they execute (coursegen_sections_in_flight). */
   activityInterceptor: ActivityInterceptorsFactory;
   /** The label a model id gets (bounded). */
@@ -59,6 +61,23 @@ export function createLlmMetrics(knownModels: Iterable<string>): LlmMetrics {
     registers: [registry],
   });
 
+  const spoolEntries = new Counter({
+    name: 'coursegen_spool_entries_total',
+    help: 'Ledger rows and answers kept on the worker\'s disk while PostgreSQL was unreachable (spooled), written to it later (flushed) or refused by it (rejected)',
+    labelNames: ['kind', 'action'] as const,
+    registers: [registry],
+  });
+  const spoolDepth = new Gauge({
+    name: 'coursegen_spool_depth',
+    help: 'Ledger rows and answers waiting in the worker\'s spool for PostgreSQL',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+  });
+  for (const kind of ['ledger', 'draft']) {
+    spoolDepth.labels(kind).set(0);
+    for (const action of ['spooled', 'flushed', 'rejected']) spoolEntries.labels(kind, action).inc(0);
+  }
+
   // Pre-create the zero series of the configured models, so a dashboard sees them before the first call.
   for (const model of known) {
     calls.labels(model, 'ok').inc(0);
@@ -76,6 +95,11 @@ export function createLlmMetrics(knownModels: Iterable<string>): LlmMetrics {
       // Rounded as the ledger's numeric(16, 8) column stores it, so the sums agree to the ledger's precision.
       cost.labels(model).inc(Math.round(entry.costUsd * 1e8) / 1e8);
       latency.labels(model).observe(entry.latencyMs / 1000);
+    },
+    spool(event) {
+      spoolEntries.labels(event.kind, event.action).inc(event.count);
+      spoolDepth.labels('ledger').set(event.depth.ledger);
+      spoolDepth.labels('draft').set(event.depth.drafts);
     },
     activityInterceptor: (ctx) => ({
       inbound: {

@@ -2,7 +2,7 @@
 // WORKER_HTTP_PORT) the HTTP port serving /metrics and /healthz.
 import { Context } from '@temporalio/activity';
 import type { Logger } from '@temporalio/common';
-import type { LedgerEntry } from '../activities/store';
+import type { LedgerEntry, SpoolObserver } from '../activities/store';
 import type { BuiltWorker } from './build-worker';
 import type { WorkerConfig } from './config';
 import { checkHealth } from './health';
@@ -42,6 +42,16 @@ export function logLlmCall(logger: Logger) {
   };
 }
 
+/** Spooling is a warning (PostgreSQL unreachable, entries on this worker's disk); flushing them back is info. */
+export function logSpool(logger: Logger): SpoolObserver {
+  return (event) => {
+    const meta = { kind: event.kind, count: event.count, spool_ledger: event.depth.ledger, spool_drafts: event.depth.drafts };
+    if (event.action === 'spooled') activityLogger(logger).warn('PostgreSQL unreachable: spooled on the worker\'s disk', { ...meta, error: event.reason });
+    else if (event.action === 'rejected') logger.warn('PostgreSQL refused a spooled entry: renamed to *.rejected, not retried', { ...meta, error: event.reason });
+    else logger.info('Spooled entries written to PostgreSQL', meta);
+  };
+}
+
 export async function observeWorker(
   config: WorkerConfig,
   built: BuiltWorker,
@@ -49,6 +59,13 @@ export async function observeWorker(
 ): Promise<{ http: WorkerHttpServer | null }> {
   built.store.observeLlmCalls(logLlmCall(options.logger));
   if (options.metrics) built.store.observeLlmCalls(options.metrics.record);
+  built.store.observeSpool(logSpool(options.logger));
+  if (options.metrics) built.store.observeSpool(options.metrics.spool);
+  for (const { file, reason } of built.corruptSpoolFiles) {
+    options.logger.warn('Spool file is not a valid entry: renamed to *.corrupt, not flushed', { dir: built.spool.dir, file, reason });
+  }
+  const depth = built.spool.depth();
+  if (depth.ledger + depth.drafts > 0) options.logger.warn('Spool holds entries PostgreSQL has not taken yet', { dir: built.spool.dir, ...depth });
   if (!config.httpPort || !options.metrics) return { http: null };
   const http = await startWorkerHttpServer({
     port: config.httpPort,
