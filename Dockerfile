@@ -20,5 +20,7 @@ COPY config ./config
 COPY client ./client
 
 ENV NODE_ENV=production
+# The worker's spool (WORKER_SPOOL_DIR): a named volume mounted here starts with this ownership.
+RUN mkdir -p /var/lib/coursegen/spool && chown -R node:node /var/lib/coursegen
 USER node
 CMD ["npm", "run", "worker"]

@@ -159,6 +159,18 @@ test('the worker health check asks the worker\'s own /healthz on WORKER_HTTP_POR
   expect(worker.ports!.every((p) => p.startsWith('127.0.0.1:'))).toBe(true);
 });
 
+test('the worker\'s spool (WORKER_SPOOL_DIR) is on a named volume the image prepares for its user', () => {
+  const dir = workerEnv.WORKER_SPOOL_DIR;
+  expect(dir).toMatch(/^\//);
+  const volumes = (worker as Service & { volumes?: string[] }).volumes ?? [];
+  const mount = volumes.map((v) => v.split(':')).find(([, target]) => target === dir);
+  expect(mount).toBeDefined();
+  expect((compose as unknown as { volumes: Record<string, unknown> }).volumes).toHaveProperty(mount![0]);
+  const dockerfile = fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
+  expect(dockerfile).toContain(`mkdir -p ${dir}`);
+  expect(dockerfile.indexOf('chown -R node:node')).toBeLessThan(dockerfile.indexOf('USER node'));
+});
+
 describe('one source of truth with the local cluster (npm run services -- --cluster)', () => {
   const tag = (service: Service) => (service.image ?? '').split(':')[1];
   /** "./config/temporal/x.yaml:/in/container.yaml:ro" → host file (absolute) and container path. */
