@@ -21,8 +21,9 @@ import { chaosWorkerEnv, spawnWorker, type WorkerEnv, type WorkerProcess } from 
 import { exampleInput } from '../support/fixtures';
 import { testStackEnv } from '../support/stack-env';
 
-/** Small per-call HTTP timeouts so a hang costs seconds (LLM_*_TIMEOUT_MS). */
-const LLM_TIMEOUT_MS = 1_500;
+/** Small per-call HTTP timeouts so a hang costs seconds (LLM_*_TIMEOUT_MS), yet 16× the simulated latency, so a
+ * loaded machine does not turn a slow answer into a timeout and an unexpected retry. */
+const LLM_TIMEOUT_MS = 4_000;
 /** Upper bound of one row: 3 attempts × (timeout + activity margin would be 31.5 s) is the theoretical worst case
  * of a persistent hang; the rows finish far below it, this only keeps a stuck run from hanging the suite. */
 const ROW_DEADLINE_MS = 100_000;
