@@ -1,7 +1,13 @@
 // A testable worker factory, separate from the thin entry point that runs it: it wires the configuration into
 // the activities, applies migrations, checks the server knows the workflow's search attributes, and creates the
 // Temporal worker.
-import { NativeConnection, Worker, type ActivityInterceptorsFactory, type WorkflowBundleOption } from '@temporalio/worker';
+import {
+  NativeConnection,
+  Worker,
+  type ActivityInterceptorsFactory,
+  type WorkerOptions,
+  type WorkflowBundleOption,
+} from '@temporalio/worker';
 import { createActivities, type Activities } from '../activities';
 import { createOpenAiClient } from '../activities/llm';
 import { loadPriceTable } from '../activities/pricing';
@@ -58,8 +64,7 @@ export async function buildWorker(config: WorkerConfig, options: BuildWorkerOpti
         : { workflowsPath: require.resolve('../workflows') }),
       activities,
       interceptors: { activity: options.activityInterceptors ?? [] },
-      // LLM activities spend their time waiting on HTTP, not on CPU: one worker can hold many in flight.
-      maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
+      ...slotOptions(config),
       // On SIGTERM, give in-flight LLM calls a moment to finish; the rest are retried elsewhere after the
       // heartbeat timeout.
       shutdownGraceTime: '10s',
@@ -81,6 +86,26 @@ export async function buildWorker(config: WorkerConfig, options: BuildWorkerOpti
     if (ownsConnection) await connection?.close();
     throw error;
   }
+}
+
+/** Slots, cache and pollers from WORKER_* settings; what is unset keeps the SDK's default. */
+function slotOptions(config: WorkerConfig): Partial<WorkerOptions> {
+  const t = config.tuning;
+  const pollers: WorkerOptions['workflowTaskPollerBehavior'] = t.pollers === 'autoscaling' ? { type: 'autoscaling' } : undefined;
+  const options: Partial<WorkerOptions> = {
+    ...(t.tuner === 'resource-based'
+      ? { tuner: { tunerOptions: { targetCpuUsage: 0.8, targetMemoryUsage: 0.8 } } }
+      : {
+          // LLM activities spend their time waiting on HTTP, not on CPU: one worker can hold many in flight.
+          maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
+          maxConcurrentWorkflowTaskExecutions: t.maxConcurrentWorkflowTasks,
+        }),
+    maxCachedWorkflows: t.maxCachedWorkflows,
+    workflowTaskPollerBehavior: pollers,
+    activityTaskPollerBehavior: pollers,
+  };
+  // An explicit undefined would replace the SDK's default instead of keeping it.
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
 }
 
 async function assertSearchAttributes(connection: NativeConnection, namespace: string): Promise<void> {

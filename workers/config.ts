@@ -84,6 +84,14 @@ const EnvSchema = z.object({
   // 21 minutes outlast most of them while a run that cannot finish still fails the same working hour.
   SECTION_PATIENCE: z.string().default('1m,5m,15m').transform(parsePatience).pipe(z.array(z.number().int().positive()).max(20)),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).default(200),
+  // Unset: the SDK's defaults (40 workflow-task slots; a cache sized from the heap; pollers at a fixed maximum).
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).optional(),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
+  // autoscaling: the server's feedback decides how many polls are open (1…100), instead of a fixed maximum.
+  WORKER_POLLERS: z.enum(['fixed', 'autoscaling']).default('fixed'),
+  // resource-based: the SDK hands out workflow-task and activity slots while CPU and memory stay under 80 %,
+  // instead of the fixed slot counts above.
+  WORKER_TUNER: z.enum(['fixed', 'resource-based']).default('fixed'),
   // Unset: no HTTP port. Set: GET /metrics (Prometheus) and GET /healthz on this port.
   WORKER_HTTP_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
@@ -129,6 +137,13 @@ export interface WorkerConfig {
   embeddings: { baseURL: string; apiKey: string; model: string } | null;
   settings: GenerationSettings;
   maxConcurrentActivities: number;
+  /** Worker tuning; undefined = the SDK's default. */
+  tuning: {
+    maxConcurrentWorkflowTasks?: number;
+    maxCachedWorkflows?: number;
+    pollers: 'fixed' | 'autoscaling';
+    tuner: 'fixed' | 'resource-based';
+  };
   /** Port of /metrics and /healthz; null when unset. */
   httpPort: number | null;
   logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
@@ -200,6 +215,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
       sectionOrder: e.SECTION_ORDER,
     },
     maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    tuning: {
+      maxConcurrentWorkflowTasks: e.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+      maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
+      pollers: e.WORKER_POLLERS,
+      tuner: e.WORKER_TUNER,
+    },
     httpPort: e.WORKER_HTTP_PORT ?? null,
     logLevel: e.LOG_LEVEL,
   };
@@ -213,5 +234,6 @@ export function describeConfig(config: WorkerConfig): Record<string, unknown> {
     llm: { ...config.llm, apiKey: '***' },
     embeddings: config.embeddings ? { ...config.embeddings, apiKey: '***' } : 'offline lexical similarity',
     settings: config.settings,
+    worker: { maxConcurrentActivities: config.maxConcurrentActivities, ...config.tuning },
   };
 }
