@@ -19,6 +19,8 @@ export interface GoBuild {
   lockName: string;
   /** What the build is called in progress lines, e.g. "the Temporal CLI v1.5.1". */
   label: string;
+  /** Extra environment for `go install`, e.g. GOTOOLCHAIN for a module that needs a newer Go than the local one. */
+  env?: Record<string, string>;
 }
 
 /** The `go` command: PATH, else where the official Go tarball lands (often not on PATH in non-login shells). */
@@ -97,11 +99,11 @@ async function goInstall(go: string, build: GoBuild, target: string, log: StackL
     const code = await new Promise<number | null>((resolve, reject) => {
       // Go's defaults otherwise (it turns cgo off by itself when no C compiler is installed). Forcing
       // CGO_ENABLED=0 made the CLI build ignore Go's build cache and took 400 s instead of ~240 s here.
-      const child = spawn(go, ['install', build.pkg], { env: { ...process.env, GOBIN: tmpBin }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(go, ['install', build.pkg], { env: { ...process.env, ...build.env, GOBIN: tmpBin }, stdio: ['ignore', 'pipe', 'pipe'] });
       const onData = (chunk: Buffer) => {
         const text = chunk.toString('utf8');
         tail.push(text);
-        for (const line of text.split('\n')) if (line.startsWith('go: downloading')) log(line.trim());
+        for (const line of text.split('\n')) if (/^go: (downloading|switching)/.test(line)) log(line.trim());
       };
       child.stdout.on('data', onData);
       child.stderr.on('data', onData);

@@ -8,6 +8,7 @@ import { codecServerOptionsFromEnv, startCodecServer } from '../client/codec-ser
 import { loadCodecKeys } from '../workers/payload-codec';
 import { stderrLog } from './log';
 import { DEFAULT_PORTS, startStack, type RunningStack } from './stack';
+import { TEMPORAL_SERVER_VERSION } from './temporal-server-binary';
 import { DEFAULT_STACK_ROOT, formatMs } from './util';
 
 const USAGE = `Usage: npm run services -- [options]
@@ -16,6 +17,9 @@ Runs a Temporal dev server and PostgreSQL for coursegen until Ctrl-C.
 Data lives in .stack/ and survives restarts.
 
 Options:
+  --cluster             production-shaped Temporal instead of the dev server:
+                        the Temporal server ${TEMPORAL_SERVER_VERSION} on this PostgreSQL
+                        (config/temporal/), and the standalone Web UI
   --temporal-port N     Temporal gRPC port (default ${DEFAULT_PORTS.temporal})
   --ui-port N           Temporal Web UI port (default ${DEFAULT_PORTS.temporalUi})
   --postgres-port N     PostgreSQL port (default ${DEFAULT_PORTS.postgres})
@@ -42,6 +46,7 @@ async function main(): Promise<number> {
       'ui-port': { type: 'string' },
       'postgres-port': { type: 'string' },
       root: { type: 'string' },
+      cluster: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -84,6 +89,7 @@ async function main(): Promise<number> {
     useExistingDatabaseUrl: process.env.DATABASE_URL || undefined,
     useExistingTemporalAddress: process.env.TEMPORAL_ADDRESS || undefined,
     uiCodecEndpoint: codecServer?.url,
+    cluster: values.cluster,
   });
   void shutdown.then(() => codecServer?.close());
   const first = await Promise.race([starting.then((s) => s), shutdown.then(() => undefined)]);
@@ -98,7 +104,7 @@ async function main(): Promise<number> {
   process.stdout.write(`TEMPORAL_ADDRESS=${stack.temporalAddress}\nTEMPORAL_UI=${uiUrl}\nDATABASE_URL=${stack.databaseUrl}\n`);
   log(
     `ready (Temporal ${formatMs(stack.timings.temporalMs)}, PostgreSQL ${formatMs(stack.timings.postgresMs)}). ` +
-      `In another terminal export the lines above (or run the demo); Web UI: ${uiUrl || 'n/a'}. Ctrl-C stops both.`,
+      `In another terminal export the lines above (or run the demo); Web UI: ${uiUrl || 'n/a'}. Ctrl-C stops ${values.cluster ? 'them all' : 'both'}.`,
   );
 
   // With both servers external there is no child process keeping Node alive; stay in the foreground anyway.

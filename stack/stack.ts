@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { StackLog } from './log';
 import { pgIsReachable, startEmbeddedPostgres } from './postgres';
 import { SEARCH_ATTRIBUTES } from './search-attributes';
+import { startTemporalCluster } from './temporal-cluster';
 import { resolveTemporalCli } from './temporal-cli';
 import { startTemporalDevServer, waitForTemporal } from './temporal-server';
 
@@ -29,6 +30,12 @@ export interface StackOptions {
   useExistingTemporalAddress?: string;
   /** Payloads are encrypted: the dev server's Web UI decodes them through this codec server. */
   uiCodecEndpoint?: string;
+  /**
+   * Run the production-shaped Temporal (stack/temporal-cluster.ts: the real server on this stack's PostgreSQL, the
+   * standalone Web UI) instead of the dev server. Its data lives in PostgreSQL (databases temporal and
+   * temporal_visibility), its logs in <root>/cluster/logs.
+   */
+  cluster?: boolean;
 }
 
 export interface RunningStack {
@@ -103,8 +110,25 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
     return { value: pg.databaseUrl, readyMs: Date.now() - t0, exited: pg.exited, stop: pg.stop };
   };
 
-  // In parallel: the dev server's start-up dominates, PostgreSQL fits inside it.
-  const [t, p] = await Promise.allSettled([temporal(), postgres()]);
+  const cluster = async (databaseUrl: Promise<string>): Promise<Component<{ address: string; uiUrl: string }>> => {
+    if (opts.useExistingTemporalAddress) throw new Error('TEMPORAL_ADDRESS names an existing Temporal; the cluster mode starts its own. Unset one of them.');
+    const t0 = Date.now();
+    const running = await startTemporalCluster({
+      postgresUrl: await databaseUrl,
+      dir: path.join(opts.root, 'cluster'),
+      frontendPort: opts.temporalPort,
+      uiPort: opts.temporalUiPort,
+      namespace: STACK_NAMESPACE,
+      log: opts.log,
+      uiCodecEndpoint: opts.uiCodecEndpoint,
+    });
+    return { value: { address: running.address, uiUrl: running.uiUrl ?? '' }, readyMs: Date.now() - t0, exited: running.unexpectedExit, stop: running.stop };
+  };
+
+  // In parallel: the dev server's start-up dominates, PostgreSQL fits inside it. The cluster keeps its data in
+  // that PostgreSQL, so it starts once PostgreSQL is up.
+  const pgStarting = postgres();
+  const [t, p] = await Promise.allSettled([opts.cluster ? cluster(pgStarting.then((c) => c.value)) : temporal(), pgStarting]);
   if (t.status === 'rejected' || p.status === 'rejected') {
     // Don't leave the half that did start running.
     await Promise.all([t, p].map((r) => (r.status === 'fulfilled' ? r.value.stop().catch(() => undefined) : undefined)));

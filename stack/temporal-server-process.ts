@@ -1,11 +1,12 @@
-// One production Temporal server process (the binary of stack/temporal-server-binary.ts) on SQLite files in a
-// folder of the caller's, running the frontend, history and matching services only: the internal worker service
-// (system workflows) is not needed for a single-node server. Callers add what differs — TLS on the frontend,
-// dynamic-config flags — and do their own readiness (a plain or an mTLS connection).
-import { spawn } from 'node:child_process';
+// One production Temporal server process (the binary of stack/temporal-server-binary.ts). `startTemporalServerProcess`
+// runs it from any config file (the PostgreSQL cluster of stack/temporal-cluster.ts renders config/temporal/server.yaml
+// through environment variables); `spawnTemporalServer` writes a single-node config on SQLite files in a folder of
+// the caller's, running the frontend, history and matching services only: the internal worker service (system
+// workflows) is not needed there. Callers add what differs — TLS on the frontend, dynamic-config flags — and do
+// their own readiness (a plain or an mTLS connection).
 import fs from 'node:fs';
 import path from 'node:path';
-import { freePorts, OutputTail } from './util';
+import { freePorts, spawnService, type ServiceProcess, type OutputTail } from './util';
 
 export interface TemporalServerProcessOptions {
   binary: string;
@@ -24,6 +25,23 @@ export interface TemporalServerProcess {
   exited(): boolean;
   exitCode(): number | null;
   stop(): Promise<void>;
+}
+
+export interface TemporalServerProcessSpawn {
+  binary: string;
+  configFile: string;
+  /** Environment of the server (the config template's variables); PATH and HOME are always passed on. */
+  env?: Record<string, string>;
+  /** Services to run; all four when omitted. */
+  services?: string[];
+  /** The server's output is appended here too. */
+  logFile?: string;
+}
+
+export function startTemporalServerProcess(options: TemporalServerProcessSpawn): ServiceProcess {
+  const args = ['--config-file', options.configFile, '--allow-no-auth', 'start'];
+  for (const service of options.services ?? []) args.push('--service', service);
+  return spawnService({ command: options.binary, args, env: options.env, logFile: options.logFile, label: 'temporal-server' });
 }
 
 export async function spawnTemporalServer(options: TemporalServerProcessOptions): Promise<TemporalServerProcess> {
@@ -75,25 +93,12 @@ dcRedirectionPolicy: { policy: noop }
 dynamicConfigClient: { filepath: ${dynamicConfig}, pollInterval: 10s }
 `,
   );
-  const tail = new OutputTail();
-  const child = spawn(binary, ['--config-file', configFile, '--allow-no-auth', 'start', '--service', 'frontend', '--service', 'history', '--service', 'matching'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir },
-  });
-  child.stdout.on('data', (c: Buffer) => tail.push(c.toString()));
-  child.stderr.on('data', (c: Buffer) => tail.push(c.toString()));
-  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  const server = startTemporalServerProcess({ binary, configFile, services: ['frontend', 'history', 'matching'] });
   return {
     address: `127.0.0.1:${frontend}`,
-    tail,
-    exited: () => child.exitCode !== null,
-    exitCode: () => child.exitCode,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await closed;
-      clearTimeout(timer);
-    },
+    tail: server.tail,
+    exited: server.exited,
+    exitCode: server.exitCode,
+    stop: server.stop,
   };
 }

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -121,4 +122,74 @@ export function findOnPath(name: string): string | undefined {
 
 export function formatMs(ms: number): string {
   return `${(ms / 1000).toFixed(1)}s`;
+}
+
+export interface ServiceSpawn {
+  command: string;
+  args: string[];
+  /** The child's environment on top of PATH and HOME (nothing else of ours leaks into it). */
+  env?: Record<string, string>;
+  cwd?: string;
+  /** Output is appended here too, under a header line naming `label`. */
+  logFile?: string;
+  label: string;
+}
+
+/** A long-running server we spawned (Temporal server, Web UI server). */
+export interface ServiceProcess {
+  pid: number;
+  /** The last lines it printed, for start-up errors. */
+  tail: OutputTail;
+  exited(): boolean;
+  exitCode(): number | null;
+  /** Resolves when the process has exited, however. */
+  closed: Promise<void>;
+  /** SIGTERM (servers drain and deregister), SIGKILL after 10 s. */
+  stop(): Promise<void>;
+}
+
+export function spawnService(options: ServiceSpawn): ServiceProcess {
+  const tail = new OutputTail();
+  let logStream: fs.WriteStream | undefined;
+  if (options.logFile) {
+    fs.mkdirSync(path.dirname(options.logFile), { recursive: true });
+    logStream = fs.createWriteStream(options.logFile, { flags: 'a' });
+    logStream.write(`\n=== ${options.label} ${new Date().toISOString()} ===\n`);
+  }
+  const child = spawn(options.command, options.args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: options.cwd,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/', ...options.env },
+  });
+  const onOutput = (chunk: Buffer) => {
+    tail.push(chunk.toString());
+    logStream?.write(chunk);
+  };
+  child.stdout.on('data', onOutput);
+  child.stderr.on('data', onOutput);
+  // Our own process ending without stop() (an uncaught error, process.exit) must not leave the server running.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.on('exit', killOnExit);
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  // A binary that cannot be executed emits 'error' (and 'close'); exited() then reports it.
+  child.once('error', (err) => tail.push(`${options.label}: ${err.message}`));
+  void closed.then(() => {
+    process.off('exit', killOnExit);
+    logStream?.end();
+  });
+  const done = () => child.exitCode !== null || child.signalCode !== null;
+  return {
+    pid: child.pid ?? -1,
+    tail,
+    closed,
+    exited: done,
+    exitCode: () => child.exitCode,
+    async stop() {
+      if (done()) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await closed;
+      clearTimeout(timer);
+    },
+  };
 }
