@@ -49,6 +49,8 @@ export interface BenchOptions {
   workerSettings: Record<string, string>;
   /** History shards of the cluster (fixed when its databases are created; every run creates them afresh). */
   clusterShards: number;
+  /** Persistence connections per server service for Temporal's history database (undefined: the stack's default). */
+  clusterSqlConns?: number;
   /** Dynamic-config keys of the cluster (server tuning). */
   clusterDynamicConfig: Record<string, unknown>;
   /** Kept for the per-mode runs' report: the scale runs use scaleWorkers. */
@@ -126,6 +128,7 @@ server and PostgreSQL on free ports unless TEMPORAL_ADDRESS and DATABASE_URL are
   --scale-slots N|auto    activity slots per worker in the scale runs (default auto: one per section in flight)
   --worker-env K=V        extra environment of every scale worker, repeatable (e.g. WORKER_MAX_CACHED_WORKFLOWS=2000)
   --cluster-shards N      history shards of the cluster (default ${CLUSTER_SHARDS})
+  --cluster-sql-conns N   persistence connections per server service (default: the stack's)
   --cluster-config K=V    dynamic-config key of the cluster, repeatable (value read as JSON when it parses)
   --no-two-workers        same as --scale-workers 1
   --out-dir DIR           where REPORT.md and timeline.svg go (default docs/bench)
@@ -167,6 +170,7 @@ export function parseCli(argv: string[]): BenchOptions | null {
       'worker-env': { type: 'string', multiple: true },
       'cluster-shards': { type: 'string' },
       'cluster-config': { type: 'string', multiple: true },
+      'cluster-sql-conns': { type: 'string' },
       'out-dir': { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -192,6 +196,7 @@ export function parseCli(argv: string[]): BenchOptions | null {
     scaleSlots: slots === undefined || slots === 'auto' ? 'auto' : Math.max(1, positive('scale-slots', slots, 0, true)),
     workerSettings: pairs('worker-env', values['worker-env'], (v) => v),
     clusterShards: Math.max(1, positive('cluster-shards', values['cluster-shards'], d.clusterShards, true)),
+    clusterSqlConns: values['cluster-sql-conns'] ? Math.max(1, positive('cluster-sql-conns', values['cluster-sql-conns'], 0, true)) : undefined,
     clusterDynamicConfig: pairs('cluster-config', values['cluster-config'], parseJsonish),
     timeFactor: positive('time-factor', values['time-factor'], d.timeFactor),
     jitter: Math.min(1, positive('jitter', values.jitter, d.jitter)),

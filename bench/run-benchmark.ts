@@ -249,7 +249,9 @@ async function runScalePoints(options: BenchOptions): Promise<ScalePoint[]> {
             options.log(
               `${engine}: ${r.courses} courses on ${r.workers} worker(s), run ${r.run + 1}: ${(r.makespanMs / 1000).toFixed(2)} s, ` +
                 `${r.sectionsPerSecond.toFixed(1)} sections/s, efficiency ${r.efficiency.toFixed(2)}, ${r.completed}/${r.courses} completed, ` +
-                `CPU s worker ${r.cpuSeconds.worker} / server ${r.cpuSeconds.temporal} / PostgreSQL ${r.cpuSeconds.postgres} / simulator ${r.cpuSeconds.benchmark}` +
+                `CPU s worker ${r.cpuSeconds.worker} / server ${r.cpuSeconds.temporal} / PostgreSQL ${r.cpuSeconds.postgres} / simulator ${r.cpuSeconds.benchmark}, ` +
+                `transactions per section ${Object.entries(r.transactions).filter(([, n]) => n > 0).map(([db, n]) => `${db} ${(n / (r.courses * 8)).toFixed(1)}`).join(', ')}, ` +
+                `per course ${JSON.stringify(r.perCourse)}` +
                 (r.firstError ? `; first error: ${r.firstError}` : ''),
             );
           }

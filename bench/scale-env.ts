@@ -13,6 +13,7 @@ import { startEmbeddedPostgres } from '../stack/postgres';
 import { SEARCH_ATTRIBUTES } from '../stack/search-attributes';
 import { STACK_DATABASE, STACK_NAMESPACE } from '../stack/stack';
 import { resolveTemporalCli } from '../stack/temporal-cli';
+import { startTemporalCluster } from '../stack/temporal-cluster';
 import { startTemporalDevServer } from '../stack/temporal-server';
 import { freePorts } from '../stack/util';
 import { startChildWorker, type ChildWorker } from './child-worker';
@@ -76,17 +77,17 @@ export async function openScaleEnv(engine: Engine, options: BenchOptions): Promi
       void server.exited.then(() => stopping || failed(new Error('the Temporal dev server exited during the benchmark')));
       address = server.address;
     } else {
-      const { startTemporalCluster } = await import('../stack/temporal-cluster');
       const cluster = await startTemporalCluster({
         postgresUrl: pg.databaseUrl,
         dir: path.join(root, 'temporal'),
-        frontendPort: temporalPort,
         uiPort: false,
         log,
         numHistoryShards: options.clusterShards,
         dynamicConfig: options.clusterDynamicConfig,
+        sqlMaxConns: options.clusterSqlConns,
       });
       closers.push(() => cluster.stop());
+      void cluster.unexpectedExit.then((what) => stopping || failed(new Error(`${what} exited during the benchmark`)));
       address = cluster.address;
     }
 

@@ -58,6 +58,8 @@ const SECTION_PATIENCE_PATCH = 'section-patience';
 const SIZED_TIMEOUTS_PATCH = 'section-timeouts-sized';
 /** SECTION_ORDER=importance changes the order the sections' activities are scheduled in. */
 const SECTION_ORDER_PATCH = 'section-order';
+/** The cost search attribute is upserted with each phase change instead of after every LLM call. */
+const COST_UPSERT_PER_PHASE_PATCH = 'cost-upsert-per-phase';
 
 export async function courseGenerationWorkflow(
   rawInput: unknown,
@@ -72,9 +74,10 @@ export async function courseGenerationWorkflow(
     sectionPatience: patched(SECTION_PATIENCE_PATCH),
     sizedTimeouts: patched(SIZED_TIMEOUTS_PATCH),
     sectionOrder: patched(SECTION_ORDER_PATCH),
+    costUpsertPerPhase: patched(COST_UPSERT_PER_PHASE_PATCH),
   };
   // The query answers from the first task on, even for a run whose input is rejected.
-  const progress = new ProgressTracker();
+  const progress = new ProgressTracker({ costUpsertPerPhase: versions.costUpsertPerPhase });
   setHandler(getProgressQuery, () => progress.state);
   const input = validateInput(rawInput, progress);
   const plans = input.analysis_result.recommended_structure.sections_breakdown;
