@@ -10,11 +10,8 @@ import path from 'node:path';
 import { Client as PgClient } from 'pg';
 import { startLlmSimulator, type LlmSimulator } from '../simulator/server';
 import { startEmbeddedPostgres } from '../stack/postgres';
-import { SEARCH_ATTRIBUTES } from '../stack/search-attributes';
-import { STACK_DATABASE, STACK_NAMESPACE } from '../stack/stack';
-import { resolveTemporalCli } from '../stack/temporal-cli';
+import { startStack, STACK_DATABASE, STACK_NAMESPACE } from '../stack/stack';
 import { startTemporalCluster } from '../stack/temporal-cluster';
-import { startTemporalDevServer } from '../stack/temporal-server';
 import { freePorts } from '../stack/util';
 import { startChildWorker, type ChildWorker } from './child-worker';
 import type { BenchOptions, Engine } from './options';
@@ -54,29 +51,34 @@ export async function openScaleEnv(engine: Engine, options: BenchOptions): Promi
     // As root, PostgreSQL runs as the `postgres` user and must be able to enter the folder mkdtemp made 0700.
     fs.chmodSync(root, 0o755);
     closers.push(async () => fs.rmSync(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 }));
-    const [temporalPort, postgresPort] = await freePorts(2);
-    options.log(`${engine}: starting PostgreSQL and ${engine === 'dev' ? 'the Temporal dev server' : 'the Temporal server v1.32 on it'} in ${root}`);
     const log = (m: string) => /error|ready|started/i.test(m) && options.log(`${engine}: ${m}`);
-    const pg = await startEmbeddedPostgres({ dataDir: path.join(root, 'postgres'), port: postgresPort, database: STACK_DATABASE, logFile: path.join(root, 'postgres.log'), log });
-    closers.push(() => pg.stop());
-    void pg.exited.then(() => stopping || failed(new Error(`${engine}: PostgreSQL exited during the benchmark`)));
-
     let address: string;
+    let databaseUrl: string;
     if (engine === 'dev') {
-      const server = await startTemporalDevServer({
-        cliPath: await resolveTemporalCli(log),
-        port: temporalPort,
-        uiPort: (await freePorts(1))[0],
-        dbFile: path.join(root, 'temporal.sqlite'),
-        namespace: STACK_NAMESPACE,
-        searchAttributes: SEARCH_ATTRIBUTES,
-        logFile: path.join(root, 'temporal.log'),
+      // Like the per-mode runs: a dev server and PostgreSQL named by TEMPORAL_ADDRESS and DATABASE_URL are used as
+      // they are (their CPU is then not counted: they are not this process's descendants).
+      const existing = Boolean(process.env.TEMPORAL_ADDRESS && process.env.DATABASE_URL);
+      options.log(existing ? 'dev: using TEMPORAL_ADDRESS and DATABASE_URL' : `dev: starting PostgreSQL and the Temporal dev server in ${root}`);
+      const [temporalPort, temporalUiPort, postgresPort] = await freePorts(3);
+      const stack = await startStack({
+        root,
+        temporalPort,
+        temporalUiPort,
+        postgresPort,
         log,
+        useExistingTemporalAddress: existing ? process.env.TEMPORAL_ADDRESS : undefined,
+        useExistingDatabaseUrl: existing ? process.env.DATABASE_URL : undefined,
       });
-      closers.push(() => server.stop());
-      void server.exited.then(() => stopping || failed(new Error('the Temporal dev server exited during the benchmark')));
-      address = server.address;
+      closers.push(() => stack.stop());
+      void stack.unexpectedExit.then((what) => stopping || failed(new Error(`dev: ${what} exited during the benchmark`)));
+      address = stack.temporalAddress;
+      databaseUrl = stack.databaseUrl;
     } else {
+      options.log(`cluster: starting PostgreSQL and the Temporal server v1.32 on it in ${root}`);
+      const [postgresPort] = await freePorts(1);
+      const pg = await startEmbeddedPostgres({ dataDir: path.join(root, 'postgres'), port: postgresPort, database: STACK_DATABASE, logFile: path.join(root, 'postgres.log'), log });
+      closers.push(() => pg.stop());
+      void pg.exited.then(() => stopping || failed(new Error('cluster: PostgreSQL exited during the benchmark')));
       const cluster = await startTemporalCluster({
         postgresUrl: pg.databaseUrl,
         dir: path.join(root, 'temporal'),
@@ -87,8 +89,9 @@ export async function openScaleEnv(engine: Engine, options: BenchOptions): Promi
         sqlMaxConns: options.clusterSqlConns,
       });
       closers.push(() => cluster.stop());
-      void cluster.unexpectedExit.then((what) => stopping || failed(new Error(`${what} exited during the benchmark`)));
+      void cluster.unexpectedExit.then((what) => stopping || failed(new Error(`cluster: ${what} exited during the benchmark`)));
       address = cluster.address;
+      databaseUrl = pg.databaseUrl;
     }
 
     const sim = await startLlmSimulator({ port: 0, quiet: true, timeFactor: options.scaleTimeFactor, seed: options.seed });
@@ -108,7 +111,7 @@ export async function openScaleEnv(engine: Engine, options: BenchOptions): Promi
       TEMPORAL_ADDRESS: address,
       TEMPORAL_NAMESPACE: STACK_NAMESPACE,
       TEMPORAL_TASK_QUEUE: taskQueue,
-      DATABASE_URL: pg.databaseUrl,
+      DATABASE_URL: databaseUrl,
       LLM_BASE_URL: sim.url,
       LLM_API_KEY: 'bench-simulator-not-a-real-key',
       SECTION_CONCURRENCY: String(options.concurrency),
@@ -118,7 +121,7 @@ export async function openScaleEnv(engine: Engine, options: BenchOptions): Promi
       ...options.workerSettings,
     });
 
-    const pgAdmin = new PgClient({ connectionString: pg.databaseUrl });
+    const pgAdmin = new PgClient({ connectionString: databaseUrl });
     await pgAdmin.connect();
     closers.push(() => pgAdmin.end());
 
@@ -127,7 +130,7 @@ export async function openScaleEnv(engine: Engine, options: BenchOptions): Promi
       sim,
       client,
       taskQueue,
-      databaseUrl: pg.databaseUrl,
+      databaseUrl: databaseUrl,
       workers,
       workerSlots,
       async ensureWorkers(count, slotsPerWorker) {

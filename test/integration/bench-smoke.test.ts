@@ -76,9 +76,10 @@ test('the ratios, the SC-003 projection and the scale points are all there', () 
     expect(positive(point.rssPeakBytes.benchProcess)).toBe(true);
     expect(point.rssPeakBytes.workers).toHaveLength(point.workers);
     expect(point.rssPeakBytes.workers.every(positive)).toBe(true);
-    // Every worker process, the dev server and PostgreSQL used CPU; the project's database committed transactions.
+    // CPU is read for every worker process (the test stack's servers are not the benchmark's descendants, so they
+    // are not counted); the project's database committed transactions.
+    expect(point.workerCpuSeconds).toHaveLength(point.workers);
     expect(point.workerCpuSeconds.every((c) => Number.isFinite(c) && c >= 0)).toBe(true);
-    expect(positive(point.cpuSeconds.temporal)).toBe(true);
     expect(positive(point.transactions.coursegen)).toBe(true);
     expect(point.perCourse.activities).toBeGreaterThanOrEqual(9);
     // Every course's history was read back: start, metadata, sections, quality, sanitise, commit are workflow tasks.
