@@ -33,9 +33,10 @@ export interface StackOptions {
   /**
    * Run the production-shaped Temporal (stack/temporal-cluster.ts: the real server on this stack's PostgreSQL, the
    * standalone Web UI) instead of the dev server. Its data lives in PostgreSQL (databases temporal and
-   * temporal_visibility), its logs in <root>/cluster/logs.
+   * temporal_visibility), its logs in <root>/cluster/logs. `freePorts`: every service port a free one instead of the
+   * standard layout around temporalPort (tests); `webUi: false`: no Web UI.
    */
-  cluster?: boolean;
+  cluster?: boolean | { freePorts?: boolean; webUi?: boolean };
 }
 
 export interface RunningStack {
@@ -43,6 +44,10 @@ export interface RunningStack {
   temporalUiUrl: string;
   databaseUrl: string;
   namespace: typeof STACK_NAMESPACE;
+  /** 'cluster': the production server on PostgreSQL (StackOptions.cluster); 'dev': the CLI's dev server (or TEMPORAL_ADDRESS). */
+  engine: 'dev' | 'cluster';
+  /** The production server's process id, in cluster mode. */
+  temporalServerPid?: number;
   /** Milliseconds each component took to become ready (CLI lookup/build excluded). */
   timings: { temporalMs: number; postgresMs: number; temporalCliMs: number };
   /** Resolves with the component's name if a server we started dies on its own. */
@@ -64,6 +69,7 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
   fs.mkdirSync(opts.root, { recursive: true });
   const logs = path.join(opts.root, 'logs');
   let temporalCliMs = 0;
+  let temporalServerPid: number | undefined;
 
   const temporal = async (): Promise<Component<{ address: string; uiUrl: string }>> => {
     if (opts.useExistingTemporalAddress) {
@@ -112,16 +118,18 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
 
   const cluster = async (databaseUrl: Promise<string>): Promise<Component<{ address: string; uiUrl: string }>> => {
     if (opts.useExistingTemporalAddress) throw new Error('TEMPORAL_ADDRESS names an existing Temporal; the cluster mode starts its own. Unset one of them.');
+    const clusterOptions = typeof opts.cluster === 'object' ? opts.cluster : {};
     const t0 = Date.now();
     const running = await startTemporalCluster({
       postgresUrl: await databaseUrl,
       dir: path.join(opts.root, 'cluster'),
-      frontendPort: opts.temporalPort,
-      uiPort: opts.temporalUiPort,
+      frontendPort: clusterOptions.freePorts ? undefined : opts.temporalPort,
+      uiPort: clusterOptions.webUi === false ? false : opts.temporalUiPort,
       namespace: STACK_NAMESPACE,
       log: opts.log,
       uiCodecEndpoint: opts.uiCodecEndpoint,
     });
+    temporalServerPid = running.serverPid;
     return { value: { address: running.address, uiUrl: running.uiUrl ?? '' }, readyMs: Date.now() - t0, exited: running.unexpectedExit, stop: running.stop };
   };
 
@@ -143,11 +151,17 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
     temporalUiUrl: t.value.value.uiUrl,
     databaseUrl: p.value.value,
     namespace: STACK_NAMESPACE,
+    engine: opts.cluster ? 'cluster' : 'dev',
+    temporalServerPid,
     timings: { temporalMs: t.value.readyMs, postgresMs: p.value.readyMs, temporalCliMs },
     unexpectedExit: Promise.race([
       (t.value.exited ?? never).then(() => (stopping ? never : ('temporal' as const))),
       (p.value.exited ?? never).then(() => (stopping ? never : ('postgres' as const))),
     ]),
-    stop: () => (stopping ??= Promise.all([t.value.stop(), p.value.stop()]).then(() => undefined)),
+    // The cluster keeps its state in that PostgreSQL: it stops first, so it never runs without its database.
+    stop: () =>
+      (stopping ??= opts.cluster
+        ? t.value.stop().finally(() => p.value.stop())
+        : Promise.all([t.value.stop(), p.value.stop()]).then(() => undefined)),
   };
 }

@@ -1,13 +1,14 @@
-// Temporal server restart in the middle of a section group, on a private dev server (its own SQLite file and ports;
-// the shared one serves other test files). The worker is a real `tsx workers/main.ts` process. While the server is
-// down the group's LLM calls finish, so their completions are reported to a server that is not there; the server
-// then comes back on the same SQLite file and port. The run must complete, with the course row written once.
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+// Temporal server restart in the middle of a section group, on a private server (its own data and ports; the shared
+// one serves other test files): a dev server on its own SQLite file, or under jest.cluster.config.js the production
+// server with its own databases on the run's PostgreSQL, its process stopped and started like an operator would.
+// The worker is a real `tsx workers/main.ts` process. While the server is down the group's LLM calls finish, so
+// their completions are reported to a server that is not there; the server then comes back on the same data and
+// port. The run must complete, with the course row written once.
+import { Client, Connection } from '@temporalio/client';
 import { startCourseGeneration } from '../../client/start';
 import { startLlmSimulator, type LlmSimulator } from '../../simulator/server';
-import type { GenerationResult } from '../../workflows/types';
-import { persistedCounts, report, sectionCallCounts, waitFor } from '../support/chaos-helpers';
-import { startPrivateTemporal, type PrivateTemporal } from '../support/chaos-stack';
+import { persistedCounts, report, resultWithin, sectionCallCounts, waitFor } from '../support/chaos-helpers';
+import { startPrivateTemporal, testEngine, type PrivateTemporal } from '../support/chaos-stack';
 import { chaosWorkerEnv, spawnWorker, type WorkerEnv, type WorkerProcess } from '../support/chaos-worker';
 import { exampleInput } from '../support/fixtures';
 
@@ -45,20 +46,6 @@ afterAll(async () => {
   await temporal?.dispose();
 });
 
-/** handle.result(), retried while the server is unreachable (the client's own retries give up after a while). */
-async function resultWithin(handle: WorkflowHandle, timeoutMs: number): Promise<GenerationResult> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return (await handle.result()) as GenerationResult;
-    } catch (error) {
-      const transient = /unavailable|connect|deadline|ECONNREFUSED|14 /i.test(String((error as Error)?.message ?? error));
-      if (!transient || Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-  }
-}
-
 test('the dev server restarts during a section group: the worker reconnects and the run completes', async () => {
   const input = exampleInput();
   const plans = input.analysis_result.recommended_structure.sections_breakdown;
@@ -92,7 +79,7 @@ test('the dev server restarts during a section group: the worker reconnects and 
   expect(counts.artifacts).toMatchObject({ metadata: 1, section: 8, course_structure: 1 });
   const perSection = sectionCallCounts(sim.stats());
   const firstCallAfterUp = sim.stats().calls.find((c) => c.startedAt > upAt);
-  report('Temporal dev server restart during a section group', {
+  report(`${testEngine() === 'cluster' ? 'Temporal server (cluster)' : 'Temporal dev server'} restart during a section group`, {
     downMs: upAt - downAt,
     stopTookMs: stoppedAt - downAt,
     sectionCallsAnsweredWhileDown: answeredWhileDown,

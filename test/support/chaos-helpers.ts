@@ -7,6 +7,7 @@ import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import { Client as PgClient } from 'pg';
 import type { SimulatorStats } from '../../simulator/types';
+import type { GenerationResult } from '../../workflows/types';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
@@ -195,5 +196,19 @@ export function report(label: string, figures: Record<string, unknown>): void {
     fs.appendFileSync(CHAOS_REPORT_FILE, `${JSON.stringify({ at: new Date().toISOString(), label, ...figures })}\n`);
   } catch {
     // the figure is in the test output anyway
+  }
+}
+
+/** handle.result(), retried while the server is unreachable (the client's own retries give up after a while). */
+export async function resultWithin(handle: WorkflowHandle, timeoutMs: number): Promise<GenerationResult> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return (await handle.result()) as GenerationResult;
+    } catch (error) {
+      const transient = /unavailable|connect|deadline|ECONNREFUSED|14 /i.test(String((error as Error)?.message ?? error));
+      if (!transient || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
   }
 }

@@ -3,6 +3,7 @@
 // test files in parallel and must never go down. Each private server lives in its own temp folder on free ports
 // and can be stopped and started again on the same data (SQLite file / PostgreSQL data directory) and port.
 import { spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
 import net from 'node:net';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,9 +11,12 @@ import path from 'node:path';
 import { silentLog, type StackLog } from '../../stack/log';
 import { SEARCH_ATTRIBUTES } from '../../stack/search-attributes';
 import { resolveTemporalCli } from '../../stack/temporal-cli';
+import { startTemporalCluster, type TemporalCluster } from '../../stack/temporal-cluster';
 import { startTemporalDevServer, type TemporalDevServer } from '../../stack/temporal-server';
 import { freePorts } from '../../stack/util';
+import { withPg } from './chaos-helpers';
 import { PROJECT_ROOT } from './chaos-worker';
+import { testStackEnv } from './stack-env';
 
 const HELPER = path.join(__dirname, 'chaos-postgres-process.ts');
 
@@ -26,16 +30,61 @@ export function chaosTempDir(prefix: string): string {
 export interface PrivateTemporal {
   address: string;
   namespace: 'default';
-  dbFile: string;
-  current(): TemporalDevServer | null;
+  /** The dev server's SQLite file (none on the cluster: its data is in PostgreSQL). */
+  dbFile?: string;
+  current(): TemporalDevServer | TemporalCluster | null;
   stop(): Promise<void>;
-  /** Starts the server again on the same SQLite file and ports. */
+  /** Starts the server again on the same data (SQLite file, or the cluster's databases) and ports. */
   start(): Promise<void>;
   /** stop() and remove its folder. */
   dispose(): Promise<void>;
 }
 
-export async function startPrivateTemporal(log: StackLog = silentLog): Promise<PrivateTemporal> {
+/** The engine this jest run tests on: jest.cluster.config.js sets COURSEGEN_TEST_ENGINE=cluster. */
+export function testEngine(): 'dev' | 'cluster' {
+  return process.env.COURSEGEN_TEST_ENGINE === 'cluster' ? 'cluster' : 'dev';
+}
+
+/**
+ * A Temporal of the run's engine that a test may stop: a dev server on its own SQLite file, or on the cluster a
+ * production server with its own two databases on `postgresUrl` (default: the run's PostgreSQL), so stopping it
+ * stops the server process the way an operator would.
+ */
+export async function startPrivateTemporal(log: StackLog = silentLog, options: { postgresUrl?: string } = {}): Promise<PrivateTemporal> {
+  return testEngine() === 'cluster' ? startPrivateCluster(log, options.postgresUrl ?? testStackEnv().databaseUrl) : startPrivateDevServer(log);
+}
+
+async function startPrivateCluster(log: StackLog, postgresUrl: string): Promise<PrivateTemporal> {
+  const root = chaosTempDir('cluster');
+  const suffix = crypto.randomBytes(4).toString('hex');
+  const databases = { temporal: `temporal_${suffix}`, visibility: `temporal_visibility_${suffix}` };
+  const cluster = await startTemporalCluster({ postgresUrl, dir: root, uiPort: false, log, databases });
+  let running = true;
+  return {
+    address: cluster.address,
+    namespace: 'default',
+    current: () => (running ? cluster : null),
+    async stop() {
+      running = false;
+      await cluster.stopServer();
+    },
+    async start() {
+      await cluster.startServer();
+      running = true;
+    },
+    async dispose() {
+      running = false;
+      await cluster.stop();
+      // Its databases go with it; a PostgreSQL that is already gone (its own test stopped it) keeps them.
+      await withPg(postgresUrl, async (c) => {
+        for (const db of Object.values(databases)) await c.query(`DROP DATABASE IF EXISTS ${c.escapeIdentifier(db)} WITH (FORCE)`);
+      }).catch(() => undefined);
+      fs.rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+async function startPrivateDevServer(log: StackLog): Promise<PrivateTemporal> {
   const root = chaosTempDir('temporal');
   const [port, uiPort] = await freePorts(2);
   const cliPath = await resolveTemporalCli(log);

@@ -1,7 +1,9 @@
 /**
- * jest globalSetup: one Temporal dev server + PostgreSQL per test run, on free
+ * jest globalSetup: one Temporal + PostgreSQL per test run, on free
  * random ports in a fresh temp dir, so tests never touch (or collide with)
- * a developer's `npm run services` on the default ports.
+ * a developer's `npm run services` on the default ports. Temporal is the dev
+ * server, or with COURSEGEN_TEST_ENGINE=cluster (jest.cluster.config.js) the
+ * production server on that PostgreSQL (stack/temporal-cluster.ts, no Web UI).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -23,14 +25,22 @@ export default async function globalSetup(): Promise<void> {
   if (process.stderr.isTTY) process.stderr.write('\n');
   say(`starting test stack in ${root}`);
   // A first-time Temporal CLI build lasts minutes: its progress is shown even when quiet.
-  const log: StackLog = quiet ? (m) => /Temporal CLI|go: downloading/.test(m) && say(m) : say;
+  const log: StackLog = quiet ? (m) => /Temporal (CLI|server|SQL tool)|go: downloading/.test(m) && say(m) : say;
+  const engine = process.env.COURSEGEN_TEST_ENGINE === 'cluster' ? 'cluster' : 'dev';
   let stack: RunningStack | undefined;
   let postgresPort = 0;
   for (let attempt = 1; !stack; attempt++) {
     const [temporalPort, temporalUiPort, pgPort] = await freePorts(3);
     postgresPort = pgPort;
     try {
-      stack = await startStack({ root, temporalPort, temporalUiPort, postgresPort, log });
+      stack = await startStack({
+        root,
+        temporalPort,
+        temporalUiPort,
+        postgresPort,
+        log,
+        cluster: engine === 'cluster' ? { freePorts: true, webUi: false } : undefined,
+      });
     } catch (err) {
       // Another process can still take a checked-free port before our server binds it: retry elsewhere.
       if (attempt < 3 && /already in use/i.test((err as Error).message)) {
@@ -42,7 +52,7 @@ export default async function globalSetup(): Promise<void> {
     }
   }
   if (stack.timings.temporalCliMs > 5000) say(`Temporal CLI ready in ${formatMs(stack.timings.temporalCliMs)}`);
-  say(`temporal ready in ${formatMs(stack.timings.temporalMs)} at ${stack.temporalAddress}`);
+  say(`temporal (${stack.engine}) ready in ${formatMs(stack.timings.temporalMs)} at ${stack.temporalAddress}`);
   say(`postgres ready in ${formatMs(stack.timings.postgresMs)} on port ${postgresPort}`);
   if (!quiet) say(`stack up in ${formatMs(Date.now() - started)}; logs in ${path.join(root, 'logs')}`);
 
@@ -52,6 +62,8 @@ export default async function globalSetup(): Promise<void> {
     TEMPORAL_UI: stack.temporalUiUrl,
     DATABASE_URL: stack.databaseUrl,
     TEMPORAL_NAMESPACE: STACK_NAMESPACE,
+    COURSEGEN_TEST_ENGINE: stack.engine,
+    ...(stack.temporalServerPid ? { TEMPORAL_SERVER_PID: String(stack.temporalServerPid) } : {}),
   });
   fs.mkdirSync(path.dirname(TEST_STACK_FILE), { recursive: true });
   fs.writeFileSync(
@@ -61,6 +73,8 @@ export default async function globalSetup(): Promise<void> {
       temporalUiUrl: stack.temporalUiUrl,
       databaseUrl: stack.databaseUrl,
       namespace: STACK_NAMESPACE,
+      engine: stack.engine,
+      temporalServerPid: stack.temporalServerPid,
       pid: process.pid,
       root,
     }, null, 2)}\n`,

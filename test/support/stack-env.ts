@@ -10,6 +10,11 @@ export interface TestStackEnv {
   temporalUiUrl: string;
   databaseUrl: string;
   namespace: string;
+  /** 'cluster': the production server on the run's PostgreSQL (jest.cluster.config.js); 'dev': the dev server. */
+  engine: 'dev' | 'cluster';
+  /** The cluster's server process, e.g. to measure its CPU; the shared server is never stopped by a test
+   *  (a test that stops Temporal starts its own: test/support/chaos-stack.ts startPrivateTemporal). */
+  temporalServerPid?: number;
 }
 
 /** Where the per-run test stack is: process.env (set by global-setup, inherited by workers), else the JSON file. */
@@ -21,6 +26,8 @@ export function testStackEnv(): TestStackEnv {
       temporalUiUrl: env.TEMPORAL_UI ?? '',
       databaseUrl: env.DATABASE_URL,
       namespace: env.TEMPORAL_NAMESPACE || 'default',
+      engine: env.COURSEGEN_TEST_ENGINE === 'cluster' ? 'cluster' : 'dev',
+      temporalServerPid: env.TEMPORAL_SERVER_PID ? Number(env.TEMPORAL_SERVER_PID) : undefined,
     };
   }
   let saved: Partial<TestStackEnv>;
@@ -35,6 +42,8 @@ export function testStackEnv(): TestStackEnv {
     temporalUiUrl: saved.temporalUiUrl ?? '',
     databaseUrl: saved.databaseUrl,
     namespace: saved.namespace || 'default',
+    engine: saved.engine === 'cluster' ? 'cluster' : 'dev',
+    temporalServerPid: saved.temporalServerPid,
   };
 }
 

@@ -1,10 +1,14 @@
 // docker-compose.temporal.yml cannot be started here (no Docker engine), so it is checked against the code it must
-// agree with: the worker's environment variables, the task queue, the ports, the search attributes, and the
-// shape every production service needs (pinned images, health checks, ordered start-up).
+// agree with: the worker's environment variables, the task queue, the ports, the search attributes, the shape every
+// production service needs (pinned images, health checks, ordered start-up), and the versions and config files of
+// the local cluster (stack/temporal-cluster.ts), which CI does run.
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { DEFAULT_PORTS, STACK_NAMESPACE } from '../../stack/stack';
+import { TEMPORAL_DYNAMIC_CONFIG_FILE, TEMPORAL_SERVER_CONFIG_FILE } from '../../stack/temporal-cluster';
+import { TEMPORAL_SERVER_VERSION } from '../../stack/temporal-server-binary';
+import { TEMPORAL_UI_CONFIG_DIR, TEMPORAL_UI_SERVER_VERSION } from '../../stack/temporal-ui-server';
 import { CONFIG_KEYS, DEFAULT_DATABASE_URL } from '../../workers/config';
 import { SEARCH_ATTRIBUTE_TYPES } from '../../workflows/search-attributes';
 import { DEFAULT_TASK_QUEUE } from '../../workflows/types';
@@ -153,4 +157,62 @@ test('the worker health check asks the worker\'s own /healthz on WORKER_HTTP_POR
   expect(check).toMatch(/r\.ok \? 0 : 1/);
   expect(portMappings(worker)).toEqual([{ host: port, container: port }]);
   expect(worker.ports!.every((p) => p.startsWith('127.0.0.1:'))).toBe(true);
+});
+
+describe('one source of truth with the local cluster (npm run services -- --cluster)', () => {
+  const tag = (service: Service) => (service.image ?? '').split(':')[1];
+  /** "./config/temporal/x.yaml:/in/container.yaml:ro" → host file (absolute) and container path. */
+  const mounts = (service: Service) =>
+    ((service as { volumes?: string[] }).volumes ?? []).map((spec) => {
+      const [host, container] = spec.split(':');
+      return { host: path.resolve(ROOT, host), container };
+    });
+  const templateVariables = (file: string) => new Set([...fs.readFileSync(file, 'utf8').matchAll(/env "([A-Z_]+)"/g)].map((m) => m[1]));
+
+  test('the server, admin-tools and Web UI images are the versions the local cluster builds', () => {
+    const server = TEMPORAL_SERVER_VERSION.replace(/^v/, '');
+    expect(tag(services.temporal)).toBe(server);
+    expect(services.temporal.image).toBe(`temporalio/server:${server}`);
+    for (const job of ['temporal-schema', 'temporal-search-attributes']) expect(services[job].image).toBe(`temporalio/admin-tools:${server}`);
+    expect(services['temporal-ui'].image).toBe(`temporalio/ui:${TEMPORAL_UI_SERVER_VERSION.replace(/^v/, '')}`);
+  });
+
+  test('the server runs the config and dynamic config files the local cluster runs, mounted from config/temporal/', () => {
+    const env = services.temporal.environment ?? {};
+    const byContainerPath = new Map(mounts(services.temporal).map((m) => [m.container, m.host]));
+    expect(byContainerPath.get(String(env.TEMPORAL_SERVER_CONFIG_FILE_PATH))).toBe(TEMPORAL_SERVER_CONFIG_FILE);
+    expect(byContainerPath.get(String(env.DYNAMIC_CONFIG_FILE_PATH))).toBe(TEMPORAL_DYNAMIC_CONFIG_FILE);
+    for (const file of byContainerPath.values()) expect(fs.existsSync(file)).toBe(true);
+    // Mounted read-only: the container must not change the repository's files.
+    expect(((services.temporal as { volumes?: string[] }).volumes ?? []).every((v) => v.endsWith(':ro'))).toBe(true);
+  });
+
+  test('every variable the server service sets is one the config template reads (or one the server itself reads)', () => {
+    const template = templateVariables(TEMPORAL_SERVER_CONFIG_FILE);
+    expect(template.has('POSTGRES_SEEDS')).toBe(true); // the pattern found the template's variables
+    const readByServer = ['TEMPORAL_SERVER_CONFIG_FILE_PATH', 'TEMPORAL_ALLOW_NO_AUTH'];
+    const unknown = Object.keys(services.temporal.environment ?? {}).filter((key) => !template.has(key) && !readByServer.includes(key));
+    expect(unknown).toEqual([]);
+    const templateText = fs.readFileSync(TEMPORAL_SERVER_CONFIG_FILE, 'utf8');
+    expect(templateText.split('\n')[0]).toBe('# enable-template');
+    // The health check asks the frontend's HTTP port as the template sets it when no variable overrides it.
+    const httpPort = /httpPort: \{\{ default "(\d+)" \(env "FRONTEND_HTTP_PORT"\) \}\}/.exec(templateText)?.[1];
+    expect(httpPort).toBeDefined();
+    expect([services.temporal.healthcheck?.test ?? []].flat().join(' ')).toContain(`http://127.0.0.1:${httpPort}/`);
+  });
+
+  test('the schema job migrates with the embedded schemas the local cluster uses', () => {
+    const command = commandText(services['temporal-schema']);
+    expect(command).toContain('--plugin postgres12');
+    expect(command).toContain('temporal update-schema --schema-name postgresql/v12/temporal');
+    expect(command).toContain('temporal_visibility update-schema --schema-name postgresql/v12/visibility');
+  });
+
+  test('the Web UI runs the config file the local cluster runs, and every variable it sets is one that file reads', () => {
+    const uiConfig = path.join(TEMPORAL_UI_CONFIG_DIR, 'docker.yaml');
+    expect(mounts(services['temporal-ui'])).toEqual([{ host: uiConfig, container: '/home/ui-server/config/docker.yaml' }]);
+    const template = templateVariables(uiConfig);
+    expect(Object.keys(services['temporal-ui'].environment ?? {}).filter((key) => !template.has(key))).toEqual([]);
+    expect(services['temporal-ui'].environment?.TEMPORAL_UI_PORT).toBe(String(portMappings(services['temporal-ui'])[0].container));
+  });
 });

@@ -1,0 +1,168 @@
+// PostgreSQL outage on the cluster: one private PostgreSQL holds both Temporal's databases (a private production
+// server on it, test/support/chaos-stack.ts startPrivateTemporal) and the project's tables, so stopping it takes
+// Temporal and the course data down together, as in a deployment where both share one database server. The worker
+// is a real `tsx workers/main.ts` process reaching PostgreSQL through the TCP proxy armed on the commit's first
+// query; Temporal's server connects directly and loses its database when PostgreSQL stops (fast shutdown).
+//
+// While PostgreSQL is down the commit fails on the worker, and the worker cannot even report that to Temporal (the
+// server answers, but cannot persist anything). Nothing observable tells the test how far the retries got, so the
+// outage has a fixed length, longer than the commit's first backoffs (1 s, 2 s, 4 s: workflows/options.ts
+// databaseOptions). After PostgreSQL is back, both recover on their own: the run completes, the course row is
+// written once, every LLM call is in the ledger once and no section was generated twice. A second case takes
+// PostgreSQL down while a section group is in flight: the course is still written once and the groups after it are
+// asked once, but the in-flight group's answers are lost with the database and asked again (reported, not hidden).
+import { Client, Connection } from '@temporalio/client';
+import { startCourseGeneration } from '../../client/start';
+import { startLlmSimulator, type LlmSimulator } from '../../simulator/server';
+import { activities, historyEvents, persistedCounts, report, resultWithin, sectionCallCounts, waitFor, withPg } from '../support/chaos-helpers';
+import {
+  startPrivatePostgres,
+  startPrivateTemporal,
+  startTcpProxy,
+  type PrivatePostgres,
+  type PrivateTemporal,
+  type TcpProxy,
+} from '../support/chaos-stack';
+import { chaosWorkerEnv, spawnWorker, type WorkerEnv, type WorkerProcess } from '../support/chaos-worker';
+import { exampleInput } from '../support/fixtures';
+import { courseWorkflowId } from '../../workflows/types';
+
+/** Past the commit's first three backoffs, so it fails several times while both are down. */
+const OUTAGE_MS = 10_000;
+/** databaseOptions (workflows/options.ts): backoff capped at 30 s; plus the server's own recovery and a margin. */
+const RECOVERY_BOUND_MS = 30_000 + 30_000;
+
+jest.setTimeout(300_000);
+
+let pg: PrivatePostgres;
+let temporal: PrivateTemporal;
+let proxy: TcpProxy;
+let sim: LlmSimulator;
+let env: WorkerEnv;
+let worker: WorkerProcess;
+let connection: Connection;
+let client: Client;
+
+beforeAll(async () => {
+  pg = await startPrivatePostgres();
+  temporal = await startPrivateTemporal(undefined, { postgresUrl: pg.databaseUrl });
+  proxy = await startTcpProxy(pg.port);
+  // Sections take long enough for the outage to begin while a group is in flight.
+  sim = await startLlmSimulator({ port: 0, quiet: true, timeFactor: 1, latencyMs: { metadata: 200, section: 2_000 } });
+  env = chaosWorkerEnv({
+    taskQueuePrefix: 'cluster-pg',
+    llmUrl: sim.url,
+    apiKey: 'cluster-pg-key-not-secret',
+    temporal,
+    databaseUrl: proxy.wrap(pg.databaseUrl),
+    settings: { HEARTBEAT_TIMEOUT_MS: '5000', SECTION_GROUP_DELAY_MS: '200' },
+  });
+  connection = await Connection.connect({ address: temporal.address });
+  client = new Client({ connection, namespace: temporal.namespace });
+  worker = await spawnWorker(env);
+});
+
+afterAll(async () => {
+  await worker?.stop();
+  await connection?.close();
+  await proxy?.close();
+  await sim?.close();
+  await temporal?.dispose();
+  await pg?.dispose();
+});
+
+test('PostgreSQL (Temporal and the course data) down when the commit starts: both recover and the course is written once', async () => {
+  const input = exampleInput({ sections: 3 });
+  const before = sim.stats().requests;
+  const downAt = await new Promise<number>((resolve, reject) => {
+    proxy.arm(
+      (s) => s.query.startsWith('SELECT payload FROM generation_artifacts') && s.params.includes('course_structure'),
+      () => {
+        const at = Date.now();
+        pg.stop().then(() => resolve(at), reject);
+      },
+    );
+    startCourseGeneration(client, input, { taskQueue: env.TEMPORAL_TASK_QUEUE }).catch(reject);
+  });
+  const handle = client.workflow.getHandle(courseWorkflowId(input.course_id));
+  // Temporal is down with its database: the frontend answers but cannot read the workflow (asked with a short
+  // deadline: the server itself waits on its database for much longer).
+  const describedDuringOutage = await connection.withDeadline(Date.now() + 3_000, () => handle.describe()).then(() => true, () => false);
+  await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS - (Date.now() - downAt)));
+  await pg.start();
+  await proxy.restore();
+  const upAt = Date.now();
+
+  const result = await resultWithin(handle, 180_000);
+  const doneAt = Date.now();
+  expect(worker.hasExited()).toBe(false);
+  const counts = await persistedCounts(pg.databaseUrl, input.course_id);
+  expect(counts.courseRows).toBe(1);
+  expect(counts.ledgerDuplicates).toBe(0);
+  expect(counts.ledgerRows).toBe(sim.stats().requests - before);
+  expect(counts.artifacts).toMatchObject({ metadata: 1, section: 3, course_structure: 1 });
+  const row = await withPg(pg.databaseUrl, async (c) => (await c.query('SELECT * FROM courses WHERE course_id = $1', [input.course_id])).rows[0]);
+  expect(row).toMatchObject({ generation_status: 'completed', run_id: result.run_id });
+  // No section was generated twice: the outage came after every section was done.
+  const perSection = sectionCallCounts(sim.stats());
+  const areas = input.analysis_result.recommended_structure.sections_breakdown.map((p) => p.area);
+  expect(areas.map((area) => perSection[area])).toEqual(areas.map(() => 1));
+  const commitAttempts = activities(await historyEvents(handle)).find((a) => a.activityType === 'commitCourseActivity')!.finalAttempt!;
+  expect(commitAttempts).toBeGreaterThanOrEqual(2);
+  report('PostgreSQL outage (Temporal cluster and course data) when the commit starts', {
+    outageMs: upAt - downAt,
+    describedDuringOutage,
+    commitAttempts,
+    completedAfterRestartMs: doneAt - upAt,
+    ledgerRows: counts.ledgerRows,
+    workerSurvived: !worker.hasExited(),
+  });
+  expect(describedDuringOutage).toBe(false);
+  expect(doneAt - upAt).toBeLessThanOrEqual(RECOVERY_BOUND_MS);
+});
+
+test('PostgreSQL (Temporal and the course data) down while a section group is in flight: both recover and the course is written once', async () => {
+  const input = exampleInput();
+  const plans = input.analysis_result.recommended_structure.sections_breakdown;
+  const before = sim.stats().requests;
+  const inFlight = () => sim.stats().calls.filter((c) => c.kind === 'section' && !c.endedAt).length;
+  const { handle } = await startCourseGeneration(client, input, { taskQueue: env.TEMPORAL_TASK_QUEUE });
+  await waitFor('group 1 in flight', () => inFlight() === 4, { timeoutMs: 90_000, intervalMs: 50 });
+  const downAt = Date.now();
+  await proxy.cut();
+  await pg.stop();
+  // The group's LLM calls finish while both are down: their results meet neither the ledger nor Temporal.
+  await waitFor('group 1 answered', () => inFlight() === 0, { timeoutMs: 30_000 });
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, OUTAGE_MS - (Date.now() - downAt))));
+  await pg.start();
+  await proxy.restore();
+  const upAt = Date.now();
+
+  const workerSurvived = !worker.hasExited();
+  if (!workerSurvived) worker = await spawnWorker(env);
+  const result = await resultWithin(handle, 240_000);
+  const doneAt = Date.now();
+  const counts = await persistedCounts(pg.databaseUrl, input.course_id);
+  const perSection = sectionCallCounts(sim.stats());
+  report('PostgreSQL outage (Temporal cluster and course data) during a section group', {
+    outageMs: upAt - downAt,
+    callsPerSection: plans.map((p) => perSection[p.area]),
+    retryCountPerSection: result.generation_metadata.retry_count.sections,
+    completedAfterRestartMs: doneAt - upAt,
+    ledgerRows: counts.ledgerRows,
+    llmCalls: sim.stats().requests - before,
+    workerSurvived,
+  });
+  expect(result.section_count).toBe(plans.length);
+  expect(counts.courseRows).toBe(1);
+  expect(counts.ledgerDuplicates).toBe(0);
+  expect(counts.artifacts).toMatchObject({ metadata: 1, section: plans.length, course_structure: 1 });
+  expect(workerSurvived).toBe(true);
+  // The groups after the outage were never started twice.
+  for (const plan of plans.slice(4)) expect(perSection[plan.area]).toBe(1);
+  // Every section of the group in flight was generated, and committed once (artifacts above). Its LLM answers that
+  // arrived while PostgreSQL was down could be recorded neither in the ledger nor in Temporal, so those sections are
+  // asked again after the outage (2–3 calls each in the runs so far, see the README's cluster suites): a known
+  // limitation, reported above rather than asserted.
+  for (const plan of plans.slice(0, 4)) expect([plan.area, perSection[plan.area] >= 1]).toEqual([plan.area, true]);
+});
