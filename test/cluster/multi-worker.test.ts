@@ -2,6 +2,8 @@
 // once: one worker is SIGKILLed mid-run and a fourth is added. Every course completes; no section is requested from
 // the LLM twice unless its first call was in flight when the worker died (counted at the simulator); the work
 // spreads over the workers (activities per worker, from the histories' ActivityTaskStarted identities).
+// Heartbeat timeouts are 10 s: a lost worker's sections are retried soon, and a worker slowed by a busy machine
+// is not mistaken for a lost one.
 import fs from 'node:fs';
 import os from 'node:os';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
@@ -22,6 +24,8 @@ const HEARTBEAT_TIMEOUT_MS = 10_000;
 /** The kill lands once this share of the section calls has been answered: the run is well under way. */
 const KILL_AFTER_SECTIONS = Math.round(COURSES * 8 * 0.3);
 const RUN_DEADLINE_MS = 420_000;
+/** An answer sent this close to the kill may have reached the worker as it died, unrecorded. */
+const ANSWERED_AT_KILL_MS = 2_000;
 
 jest.setTimeout(600_000);
 
@@ -97,8 +101,6 @@ test('100 courses on three workers, one SIGKILLed and one added mid-run: all com
   });
   const victim = workers[1];
   const killAt = await victim.kill();
-  // Section calls open at the kill: the only ones a retry may repeat (some belong to the surviving workers).
-  const inFlightAtKill = sim.stats().calls.filter((c) => c.kind === 'section' && c.startedAt <= killAt && (c.endedAt === undefined || c.endedAt >= killAt));
   const added = await spawnWorker(env);
   workers.push(added);
   trees.push(processTree(added.pid));
@@ -122,11 +124,16 @@ test('100 courses on three workers, one SIGKILLed and one added mid-run: all com
     perSection.set(key, [...(perSection.get(key) ?? []), c]);
   }
   expect(perSection.size).toBe(COURSES * 8);
+  // A call the killed worker had open is cut off with its connection: the simulator records status 0 (nothing sent).
+  // No fault is configured, so no other call ends that way. Those are the attempts in flight on the killed worker.
+  const abandoned = calls.filter((c) => c.status === 0);
+  for (const c of abandoned) expect(c.endedAt ?? Infinity).toBeGreaterThanOrEqual(killAt);
   const repeated = [...perSection.values()].filter((list) => list.length > 1);
-  const openAtKill = new Set(inFlightAtKill.map((c) => `${c.courseTitle} / ${c.sectionTitle} / ${c.startedAt}`));
-  const explained = (list: typeof calls) => list.some((c) => openAtKill.has(`${c.courseTitle} / ${c.sectionTitle} / ${c.startedAt}`));
-  const unexplained = repeated.filter((list) => list.length !== 2 || !explained(list));
-  expect(unexplained.map((list) => list.map((c) => ({ ...c, startedAfterKillMs: c.startedAt - killAt, endedAfterKillMs: (c.endedAt ?? NaN) - killAt })))).toEqual([]);
+  // Every section asked twice was asked first by the killed worker — cut off, or answered just as it died, before
+  // it could report the result — and then once more: nothing else repeats.
+  const onKilledWorker = (c: (typeof calls)[number]) => c.status === 0 || Math.abs((c.endedAt ?? Infinity) - killAt) <= ANSWERED_AT_KILL_MS;
+  const unexplained = repeated.filter((list) => list.length !== 2 || !onKilledWorker(list[0]) || list[1].status !== 200);
+  expect(unexplained.map((list) => list.map((c) => ({ ...c, startedAfterKillMs: c.startedAt - killAt })))).toEqual([]);
 
   // Every course committed once in the project's database.
   const courseRows = await withPg(testStackEnv().databaseUrl, async (pg) =>
@@ -156,7 +163,7 @@ test('100 courses on three workers, one SIGKILLed and one added mid-run: all com
     courses: COURSES,
     makespanMs,
     sectionCalls: calls.length,
-    sectionCallsInFlightAtKill: inFlightAtKill.length,
+    sectionCallsCutOffByTheKill: abandoned.length,
     sectionsRequestedTwice: repeated.length,
     activitiesPerWorker: { first: perWorker[0], killed: perWorker[1], third: perWorker[2], added: perWorker[3] },
     killAfterMs: killAt - startedAt,
