@@ -24,8 +24,8 @@ const HEARTBEAT_TIMEOUT_MS = 10_000;
 /** The kill lands once this share of the section calls has been answered: the run is well under way. */
 const KILL_AFTER_SECTIONS = Math.round(COURSES * 8 * 0.3);
 const RUN_DEADLINE_MS = 420_000;
-/** An answer sent this close to the kill may have reached the worker as it died, unrecorded. */
-const ANSWERED_AT_KILL_MS = 2_000;
+/** How far the simulator's clock of a call may lag the kill on a busy machine. */
+const KILL_SLACK_MS = 1_000;
 
 jest.setTimeout(600_000);
 
@@ -124,15 +124,14 @@ test('100 courses on three workers, one SIGKILLed and one added mid-run: all com
     perSection.set(key, [...(perSection.get(key) ?? []), c]);
   }
   expect(perSection.size).toBe(COURSES * 8);
-  // A call the killed worker had open is cut off with its connection: the simulator records status 0 (nothing sent).
-  // No fault is configured, so no other call ends that way. Those are the attempts in flight on the killed worker.
-  const abandoned = calls.filter((c) => c.status === 0);
-  for (const c of abandoned) expect(c.endedAt ?? Infinity).toBeGreaterThanOrEqual(killAt);
+  // The calls open when the worker died: started before the kill and not yet answered. The simulator answers a dead
+  // connection like a live one, so they include the killed worker's calls, which a retry repeats, and the surviving
+  // workers' calls, which it does not. The slack covers the simulator's own event-loop lag on a busy machine.
+  const openAtKill = (c: (typeof calls)[number]) => c.startedAt <= killAt + KILL_SLACK_MS && (c.endedAt ?? Infinity) >= killAt - KILL_SLACK_MS;
+  const inFlightAtKill = calls.filter(openAtKill);
   const repeated = [...perSection.values()].filter((list) => list.length > 1);
-  // Every section asked twice was asked first by the killed worker — cut off, or answered just as it died, before
-  // it could report the result — and then once more: nothing else repeats.
-  const onKilledWorker = (c: (typeof calls)[number]) => c.status === 0 || Math.abs((c.endedAt ?? Infinity) - killAt) <= ANSWERED_AT_KILL_MS;
-  const unexplained = repeated.filter((list) => list.length !== 2 || !onKilledWorker(list[0]) || list[1].status !== 200);
+  // Every section asked twice was first asked by a call open at the kill, then once more: nothing else repeats.
+  const unexplained = repeated.filter((list) => list.length !== 2 || !openAtKill(list[0]) || list[1].status !== 200);
   expect(unexplained.map((list) => list.map((c) => ({ ...c, startedAfterKillMs: c.startedAt - killAt })))).toEqual([]);
 
   // Every course committed once in the project's database.
@@ -163,7 +162,7 @@ test('100 courses on three workers, one SIGKILLed and one added mid-run: all com
     courses: COURSES,
     makespanMs,
     sectionCalls: calls.length,
-    sectionCallsCutOffByTheKill: abandoned.length,
+    sectionCallsInFlightAtKill: inFlightAtKill.length,
     sectionsRequestedTwice: repeated.length,
     activitiesPerWorker: { first: perWorker[0], killed: perWorker[1], third: perWorker[2], added: perWorker[3] },
     killAfterMs: killAt - startedAt,
