@@ -88,21 +88,13 @@ export async function buildWorker(config: WorkerConfig, options: BuildWorkerOpti
   }
 }
 
-/** Slots, cache and pollers from WORKER_* settings; what is unset keeps the SDK's default. */
+/** Slots and cache from WORKER_* settings; what is unset keeps the SDK's default. */
 function slotOptions(config: WorkerConfig): Partial<WorkerOptions> {
-  const t = config.tuning;
-  const pollers: WorkerOptions['workflowTaskPollerBehavior'] = t.pollers === 'autoscaling' ? { type: 'autoscaling' } : undefined;
   const options: Partial<WorkerOptions> = {
-    ...(t.tuner === 'resource-based'
-      ? { tuner: { tunerOptions: { targetCpuUsage: 0.8, targetMemoryUsage: 0.8 } } }
-      : {
-          // LLM activities spend their time waiting on HTTP, not on CPU: one worker can hold many in flight.
-          maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
-          maxConcurrentWorkflowTaskExecutions: t.maxConcurrentWorkflowTasks,
-        }),
-    maxCachedWorkflows: t.maxCachedWorkflows,
-    workflowTaskPollerBehavior: pollers,
-    activityTaskPollerBehavior: pollers,
+    // LLM activities spend their time waiting on HTTP, not on CPU: one worker can hold many in flight.
+    maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
+    maxConcurrentWorkflowTaskExecutions: config.tuning.maxConcurrentWorkflowTasks,
+    maxCachedWorkflows: config.tuning.maxCachedWorkflows,
   };
   // An explicit undefined would replace the SDK's default instead of keeping it.
   return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));

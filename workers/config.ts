@@ -84,14 +84,10 @@ const EnvSchema = z.object({
   // 21 minutes outlast most of them while a run that cannot finish still fails the same working hour.
   SECTION_PATIENCE: z.string().default('1m,5m,15m').transform(parsePatience).pipe(z.array(z.number().int().positive()).max(20)),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).default(200),
-  // Unset: the SDK's defaults (40 workflow-task slots; a cache sized from the heap; pollers at a fixed maximum).
+  // Unset: the SDK's defaults (40 workflow-task slots; a cache sized from the heap). Autoscaled pollers and the
+  // resource-based tuner were measured too and cost more than they gave (docs/bench/REPORT.md, section 7).
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).optional(),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
-  // autoscaling: the server's feedback decides how many polls are open (1…100), instead of a fixed maximum.
-  WORKER_POLLERS: z.enum(['fixed', 'autoscaling']).default('fixed'),
-  // resource-based: the SDK hands out workflow-task and activity slots while CPU and memory stay under 80 %,
-  // instead of the fixed slot counts above.
-  WORKER_TUNER: z.enum(['fixed', 'resource-based']).default('fixed'),
   // Unset: no HTTP port. Set: GET /metrics (Prometheus) and GET /healthz on this port.
   WORKER_HTTP_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
@@ -141,8 +137,6 @@ export interface WorkerConfig {
   tuning: {
     maxConcurrentWorkflowTasks?: number;
     maxCachedWorkflows?: number;
-    pollers: 'fixed' | 'autoscaling';
-    tuner: 'fixed' | 'resource-based';
   };
   /** Port of /metrics and /healthz; null when unset. */
   httpPort: number | null;
@@ -218,8 +212,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
     tuning: {
       maxConcurrentWorkflowTasks: e.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
       maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
-      pollers: e.WORKER_POLLERS,
-      tuner: e.WORKER_TUNER,
     },
     httpPort: e.WORKER_HTTP_PORT ?? null,
     logLevel: e.LOG_LEVEL,
