@@ -155,12 +155,18 @@ export const COURSE_COST_KEYS: Array<keyof CourseCost> = ['events', 'workflowTas
 export function courseCost(history: History): CourseCost & {
   workflowTaskWaitsMs: number[];
   workflowTaskTimeouts: number;
+  /** Scheduled → started of each activity's last attempt (includes retry backoff and heartbeat timeouts). */
+  activityWaitsMs: number[];
+  /** Workflow start → close, as the server recorded it. */
+  durationMs: number;
   /** Activities started by each worker identity (the attempt that closed the activity). */
   activitiesByIdentity: Record<string, number>;
 } {
   const events = history.events ?? [];
   const { waitsMs, timeouts } = workflowTaskWaits(history);
   const activitiesByIdentity: Record<string, number> = {};
+  const spans = spansFromHistory(history);
+  const activityWaitsMs = spans.activities.filter((a) => a.startedAt !== undefined).map((a) => a.startedAt! - a.scheduledAt);
   let activities = 0;
   let localActivities = 0;
   let patchMarkers = 0;
@@ -186,6 +192,8 @@ export function courseCost(history: History): CourseCost & {
     searchAttributeUpserts,
     workflowTaskWaitsMs: waitsMs,
     workflowTaskTimeouts: timeouts,
+    activityWaitsMs,
+    durationMs: (spans.closedAt ?? NaN) - spans.startedAt,
     activitiesByIdentity,
   };
 }

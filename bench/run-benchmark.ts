@@ -251,7 +251,8 @@ async function runScalePoints(options: BenchOptions): Promise<ScalePoint[]> {
                 `${r.sectionsPerSecond.toFixed(1)} sections/s, efficiency ${r.efficiency.toFixed(2)}, ${r.completed}/${r.courses} completed, ` +
                 `CPU s worker ${r.cpuSeconds.worker} / server ${r.cpuSeconds.temporal} / PostgreSQL ${r.cpuSeconds.postgres} / simulator ${r.cpuSeconds.benchmark}, ` +
                 `transactions per section ${Object.entries(r.transactions).filter(([, n]) => n > 0).map(([db, n]) => `${db} ${(n / (r.courses * 8)).toFixed(1)}`).join(', ')}, ` +
-                `per course ${JSON.stringify(r.perCourse)}` +
+                `per course ${JSON.stringify(r.perCourse)}, course duration ${JSON.stringify(r.courseDurationMs)}, activity wait ${JSON.stringify(r.activityWait)}, ` +
+                `workflow-task wait ${JSON.stringify(r.workflowTaskWait)}` +
                 (r.firstError ? `; first error: ${r.firstError}` : ''),
             );
           }
@@ -305,6 +306,8 @@ function summarise(runs: ScaleRun[]): ScalePoint {
       timeouts: runs.reduce((sum, r) => sum + r.workflowTaskWait.timeouts, 0),
     },
     perCourse: Object.fromEntries(COURSE_COST_KEYS.map((key) => [key, median(runs.map((r) => r.perCourse[key]))])) as unknown as CourseCost,
+    courseDurationMs: { p50Ms: median(runs.map((r) => r.courseDurationMs.p50Ms)), maxMs: Math.max(...runs.map((r) => r.courseDurationMs.maxMs)) },
+    activityWaitMs: { p90Ms: median(runs.map((r) => r.activityWait.p90Ms)), maxMs: Math.max(...runs.map((r) => r.activityWait.maxMs)) },
     allCompleted: runs.every((r) => r.failed === 0),
   };
 }

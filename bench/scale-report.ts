@@ -51,7 +51,8 @@ export function renderScaleSection(r: BenchReport): string {
     table(
       [
         'Engine', 'Courses', 'Workers', 'Slots / worker', 'Makespan', 'Slot-limited ideal', 'Efficiency', 'Sections / s',
-        'WFT schedule-to-start p50 / p90 (timeouts)', 'CPU s: server / PostgreSQL / workers / simulator',
+        'WFT schedule-to-start p50 / p90 (timeouts)', 'Activity schedule-to-start p90 / max', 'Course time p50 / slowest',
+        'CPU s: server / PostgreSQL / workers / simulator',
         'Orchestration CPU per section', 'Peak RSS per worker (MiB)', 'Transactions per section: project / Temporal', 'All completed',
       ],
       s.points.map((p) => {
@@ -66,6 +67,8 @@ export function renderScaleSection(r: BenchReport): string {
           formatRatio(p.efficiency, 2),
           formatRatio(p.sectionsPerSecond, 1),
           `${seconds(p.workflowTaskWait.p50Ms)} / ${seconds(p.workflowTaskWait.p90Ms)} s (${p.workflowTaskWait.timeouts})`,
+          `${seconds(p.activityWaitMs.p90Ms)} / ${seconds(p.activityWaitMs.maxMs)} s`,
+          `${seconds(p.courseDurationMs.p50Ms)} / ${seconds(p.courseDurationMs.maxMs)} s`,
           `${p.cpuSeconds.temporal.toFixed(1)} / ${p.cpuSeconds.postgres.toFixed(1)} / ${p.workerCpuSeconds.map((c) => c.toFixed(1)).join(' + ')} / ${p.cpuSeconds.benchmark.toFixed(1)}`,
           `${orchestrationCpuMsPerSection(p).toFixed(1)} ms`,
           p.rssPeakBytes.workers.map(mib).join(' / '),
@@ -80,7 +83,9 @@ export function renderScaleSection(r: BenchReport): string {
     '*Slot-limited ideal* = max(one course\'s critical path, N × (metadata + 8 × section) / all activity slots): with a slot per section in ' +
       'flight the critical path wins, so efficiency < 1 is what the engine, the database and the workers add when N courses share them. ' +
       '*WFT schedule-to-start*: every workflow task\'s wait between WorkflowTaskScheduled and WorkflowTaskStarted, read from all the courses\' ' +
-      'histories after the run (not from SDK metrics). *CPU s* from /proc/<pid>/stat over the makespan: the server (`temporal` or ' +
+      'histories after the run (not from SDK metrics). *Activity schedule-to-start*: scheduled → started of each activity\'s ' +
+      'last attempt (a retried attempt adds its backoff or heartbeat timeout). *Course time*: each course\'s start → close ' +
+      'in its history. *CPU s* from /proc/<pid>/stat over the makespan: the server (`temporal` or ' +
       '`temporal-server`), every PostgreSQL process, each worker process, and the benchmark process (simulator + client) apart. ' +
       '*Orchestration CPU per section* = (server + PostgreSQL + workers) / (N × 8). *Transactions* = `xact_commit + xact_rollback` of ' +
       '`pg_stat_database`, read 11 s after the run (backends flush their counters when idle) for the project\'s database and for Temporal\'s two.',

@@ -44,10 +44,26 @@ export interface ScaleRun {
   sectionCallMs: Spread;
   /** Workflow tasks' wait from scheduled to started, over all courses (from their histories, after the run). */
   workflowTaskWait: { meanMs: number; p50Ms: number; p90Ms: number; maxMs: number; perCourse: number; timeouts: number };
+  /** Activities' scheduled → started (last attempt), over all courses: a lost attempt shows here. */
+  activityWait: Quantiles;
+  /** Each course's start → close on the server: the slowest course is the makespan. */
+  courseDurationMs: Quantiles;
   /** What one course costs the engine, from its history (median over the courses). */
   perCourse: CourseCost;
   /** Activities started per worker identity (from the histories). */
   activitiesPerWorker: Record<string, number>;
+}
+
+export interface Quantiles {
+  p50Ms: number;
+  p90Ms: number;
+  maxMs: number;
+}
+
+function quantiles(values: number[]): Quantiles {
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+  return { p50Ms: at(0.5), p90Ms: at(0.9), maxMs: sorted[sorted.length - 1] ?? NaN };
 }
 
 export function scalePolicy(options: BenchOptions): Policy {
@@ -133,6 +149,8 @@ export async function runScale(env: ScaleEnv, options: BenchOptions, courses: nu
 async function historiesOf(handles: Array<{ fetchHistory: () => Promise<Parameters<typeof courseCost>[0]> }>) {
   const waits: number[] = [];
   const costs: CourseCost[] = [];
+  const activityWaits: number[] = [];
+  const durations: number[] = [];
   const activitiesPerWorker: Record<string, number> = {};
   let timeouts = 0;
   for (let i = 0; i < handles.length; i += 20) {
@@ -142,6 +160,8 @@ async function historiesOf(handles: Array<{ fetchHistory: () => Promise<Paramete
       waits.push(...cost.workflowTaskWaitsMs);
       timeouts += cost.workflowTaskTimeouts;
       costs.push(cost);
+      activityWaits.push(...cost.activityWaitsMs);
+      durations.push(cost.durationMs);
       for (const [identity, n] of Object.entries(cost.activitiesByIdentity)) activitiesPerWorker[identity] = (activitiesPerWorker[identity] ?? 0) + n;
     }
   }
@@ -152,6 +172,8 @@ async function historiesOf(handles: Array<{ fetchHistory: () => Promise<Paramete
   return {
     workflowTaskWait: { meanMs, p50Ms: at(0.5), p90Ms: at(0.9), maxMs: waits[waits.length - 1] ?? NaN, perCourse: waits.length / Math.max(1, handles.length), timeouts },
     perCourse: Object.fromEntries(COURSE_COST_KEYS.map((key) => [key, median(key)])) as unknown as CourseCost,
+    activityWait: quantiles(activityWaits),
+    courseDurationMs: quantiles(durations),
     activitiesPerWorker,
   };
 }

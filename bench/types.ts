@@ -68,6 +68,10 @@ export interface ScalePoint {
   /** Medians over the runs of the workflow tasks' mean / p50 / p90 wait; timeouts summed over the runs. */
   workflowTaskWait: { meanMs: number; p50Ms: number; p90Ms: number; perCourse: number; timeouts: number };
   perCourse: CourseCost;
+  /** Median over the runs of each course's start → close p50, and the slowest course of all runs. */
+  courseDurationMs: { p50Ms: number; maxMs: number };
+  /** Activities' scheduled → started (last attempt): median p90 over the runs, and the longest of all. */
+  activityWaitMs: { p90Ms: number; maxMs: number };
   allCompleted: boolean;
 }
 
