@@ -157,6 +157,8 @@ export function courseCost(history: History): CourseCost & {
   workflowTaskTimeouts: number;
   /** Scheduled → started of each activity's last attempt (includes retry backoff and heartbeat timeouts). */
   activityWaitsMs: number[];
+  /** The activity whose last attempt waited longest to start, with its attempt number. */
+  longestActivityWait?: { type: string; waitMs: number; attempt: number };
   /** Workflow start → close, as the server recorded it. */
   durationMs: number;
   /** Activities started by each worker identity (the attempt that closed the activity). */
@@ -166,7 +168,9 @@ export function courseCost(history: History): CourseCost & {
   const { waitsMs, timeouts } = workflowTaskWaits(history);
   const activitiesByIdentity: Record<string, number> = {};
   const spans = spansFromHistory(history);
-  const activityWaitsMs = spans.activities.filter((a) => a.startedAt !== undefined).map((a) => a.startedAt! - a.scheduledAt);
+  const started = spans.activities.filter((a) => a.startedAt !== undefined);
+  const activityWaitsMs = started.map((a) => a.startedAt! - a.scheduledAt);
+  const longest = started.reduce<(typeof started)[number] | undefined>((m, a) => (!m || a.startedAt! - a.scheduledAt > m.startedAt! - m.scheduledAt ? a : m), undefined);
   let activities = 0;
   let localActivities = 0;
   let patchMarkers = 0;
@@ -193,6 +197,7 @@ export function courseCost(history: History): CourseCost & {
     workflowTaskWaitsMs: waitsMs,
     workflowTaskTimeouts: timeouts,
     activityWaitsMs,
+    longestActivityWait: longest && { type: longest.type, waitMs: longest.startedAt! - longest.scheduledAt, attempt: longest.attempt },
     durationMs: (spans.closedAt ?? NaN) - spans.startedAt,
     activitiesByIdentity,
   };

@@ -251,8 +251,8 @@ async function runScalePoints(options: BenchOptions): Promise<ScalePoint[]> {
                 `${r.sectionsPerSecond.toFixed(1)} sections/s, efficiency ${r.efficiency.toFixed(2)}, ${r.completed}/${r.courses} completed, ` +
                 `CPU s worker ${r.cpuSeconds.worker} / server ${r.cpuSeconds.temporal} / PostgreSQL ${r.cpuSeconds.postgres} / simulator ${r.cpuSeconds.benchmark}, ` +
                 `transactions per section ${Object.entries(r.transactions).filter(([, n]) => n > 0).map(([db, n]) => `${db} ${(n / (r.courses * 8)).toFixed(1)}`).join(', ')}, ` +
-                `per course ${JSON.stringify(r.perCourse)}, course duration ${JSON.stringify(r.courseDurationMs)}, activity wait ${JSON.stringify(r.activityWait)}, ` +
-                `workflow-task wait ${JSON.stringify(r.workflowTaskWait)}` +
+                `per course ${JSON.stringify(r.perCourse)}, course duration ${JSON.stringify(r.courseDurationMs)}, activity wait ${JSON.stringify(r.activityWait)} (longest ${JSON.stringify(r.longestActivityWait)}), ` +
+                `workflow-task wait ${JSON.stringify(r.workflowTaskWait)}, LLM calls ${JSON.stringify(r.llmCallsByKind)}` +
                 (r.firstError ? `; first error: ${r.firstError}` : ''),
             );
           }

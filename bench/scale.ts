@@ -38,6 +38,8 @@ export interface ScaleRun {
   workerCpuSeconds: number[];
   /** Transactions committed per database of the PostgreSQL server during the run. */
   transactions: Record<string, number>;
+  /** LLM calls the simulator served, by kind: more than one per metadata and section means retried attempts. */
+  llmCallsByKind: Record<string, number>;
   /** Section calls in flight at once, as the simulator saw them. */
   maxConcurrentSections: number;
   /** How long the simulator took per section call under this load, against its nominal latency. */
@@ -46,6 +48,8 @@ export interface ScaleRun {
   workflowTaskWait: { meanMs: number; p50Ms: number; p90Ms: number; maxMs: number; perCourse: number; timeouts: number };
   /** Activities' scheduled → started (last attempt), over all courses: a lost attempt shows here. */
   activityWait: Quantiles;
+  /** The activity of all courses whose last attempt waited longest to start. */
+  longestActivityWait?: { type: string; waitMs: number; attempt: number };
   /** Each course's start → close on the server: the slowest course is the makespan. */
   courseDurationMs: Quantiles;
   /** What one course costs the engine, from its history (median over the courses). */
@@ -139,6 +143,7 @@ export async function runScale(env: ScaleEnv, options: BenchOptions, courses: nu
     cpuSeconds: cpuDelta(cpu0, cpu1),
     workerCpuSeconds: cpuOfPids(cpu0, cpu1, workerPids),
     transactions: Object.fromEntries(Object.entries(tx1).map(([db, n]) => [db, n - (tx0[db] ?? 0)])),
+    llmCallsByKind: stats.requestsByKind,
     maxConcurrentSections: stats.maxConcurrentByKind.section ?? 0,
     sectionCallMs: spread(sectionCalls.map((c) => c.endedAt! - c.startedAt)),
     ...histories,
@@ -151,6 +156,7 @@ async function historiesOf(handles: Array<{ fetchHistory: () => Promise<Paramete
   const costs: CourseCost[] = [];
   const activityWaits: number[] = [];
   const durations: number[] = [];
+  let longestActivityWait: ScaleRun['longestActivityWait'];
   const activitiesPerWorker: Record<string, number> = {};
   let timeouts = 0;
   for (let i = 0; i < handles.length; i += 20) {
@@ -162,6 +168,8 @@ async function historiesOf(handles: Array<{ fetchHistory: () => Promise<Paramete
       costs.push(cost);
       activityWaits.push(...cost.activityWaitsMs);
       durations.push(cost.durationMs);
+      const l = cost.longestActivityWait;
+      if (l && (!longestActivityWait || l.waitMs > longestActivityWait.waitMs)) longestActivityWait = l;
       for (const [identity, n] of Object.entries(cost.activitiesByIdentity)) activitiesPerWorker[identity] = (activitiesPerWorker[identity] ?? 0) + n;
     }
   }
@@ -173,6 +181,7 @@ async function historiesOf(handles: Array<{ fetchHistory: () => Promise<Paramete
     workflowTaskWait: { meanMs, p50Ms: at(0.5), p90Ms: at(0.9), maxMs: waits[waits.length - 1] ?? NaN, perCourse: waits.length / Math.max(1, handles.length), timeouts },
     perCourse: Object.fromEntries(COURSE_COST_KEYS.map((key) => [key, median(key)])) as unknown as CourseCost,
     activityWait: quantiles(activityWaits),
+    longestActivityWait,
     courseDurationMs: quantiles(durations),
     activitiesPerWorker,
   };
