@@ -8,6 +8,10 @@ import { OutputTail, PROJECT_ROOT } from '../stack/util';
 
 export interface ChildWorker {
   pid: number;
+  /** Resolves with the exit code when the process ends, for whatever reason. */
+  exited: Promise<number | null>;
+  /** The last lines it printed, for errors. */
+  tail(): string;
   stop(): Promise<void>;
 }
 
@@ -49,7 +53,7 @@ export async function startChildWorker(workerEnv: Record<string, string>, timeou
     await stopProcess(child, exited);
     throw error;
   });
-  return { pid: child.pid!, stop: () => stopProcess(child, exited) };
+  return { pid: child.pid!, exited, tail: () => String(tail), stop: () => stopProcess(child, exited) };
 }
 
 /** SIGTERM lets the worker drain (shutdownGraceTime 10 s); SIGKILL if it has not exited 30 s later. */

@@ -138,3 +138,67 @@ export function workflowTaskWaits(history: History): { waitsMs: number[]; timeou
   }
   return { waitsMs, timeouts };
 }
+
+/** What one course costs the engine: every event is persisted, every workflow task is a round trip to a worker. */
+export interface CourseCost {
+  events: number;
+  workflowTasks: number;
+  activities: number;
+  /** Local activities (recorded as markers). */
+  localActivities: number;
+  /** patched() markers. */
+  patchMarkers: number;
+  searchAttributeUpserts: number;
+}
+export const COURSE_COST_KEYS: Array<keyof CourseCost> = ['events', 'workflowTasks', 'activities', 'localActivities', 'patchMarkers', 'searchAttributeUpserts'];
+
+export function courseCost(history: History): CourseCost & {
+  workflowTaskWaitsMs: number[];
+  workflowTaskTimeouts: number;
+  /** Scheduled → started of each activity's last attempt (includes retry backoff and heartbeat timeouts). */
+  activityWaitsMs: number[];
+  /** The activity whose last attempt waited longest to start, with its attempt number. */
+  longestActivityWait?: { type: string; waitMs: number; attempt: number };
+  /** Workflow start → close, as the server recorded it. */
+  durationMs: number;
+  /** Activities started by each worker identity (the attempt that closed the activity). */
+  activitiesByIdentity: Record<string, number>;
+} {
+  const events = history.events ?? [];
+  const { waitsMs, timeouts } = workflowTaskWaits(history);
+  const activitiesByIdentity: Record<string, number> = {};
+  const spans = spansFromHistory(history);
+  const started = spans.activities.filter((a) => a.startedAt !== undefined);
+  const activityWaitsMs = started.map((a) => a.startedAt! - a.scheduledAt);
+  const longest = started.reduce<(typeof started)[number] | undefined>((m, a) => (!m || a.startedAt! - a.scheduledAt > m.startedAt! - m.scheduledAt ? a : m), undefined);
+  let activities = 0;
+  let localActivities = 0;
+  let patchMarkers = 0;
+  let searchAttributeUpserts = 0;
+  for (const event of events) {
+    if (event.activityTaskScheduledEventAttributes) activities++;
+    const started = event.activityTaskStartedEventAttributes;
+    if (started) {
+      const identity = started.identity ?? 'unknown';
+      activitiesByIdentity[identity] = (activitiesByIdentity[identity] ?? 0) + 1;
+    }
+    const marker = event.markerRecordedEventAttributes?.markerName;
+    if (marker === 'core_local_activity') localActivities++;
+    if (marker === 'core_patch') patchMarkers++;
+    if (event.upsertWorkflowSearchAttributesEventAttributes) searchAttributeUpserts++;
+  }
+  return {
+    events: events.length,
+    workflowTasks: waitsMs.length,
+    activities,
+    localActivities,
+    patchMarkers,
+    searchAttributeUpserts,
+    workflowTaskWaitsMs: waitsMs,
+    workflowTaskTimeouts: timeouts,
+    activityWaitsMs,
+    longestActivityWait: longest && { type: longest.type, waitMs: longest.startedAt! - longest.scheduledAt, attempt: longest.attempt },
+    durationMs: (spans.closedAt ?? NaN) - spans.startedAt,
+    activitiesByIdentity,
+  };
+}

@@ -4,6 +4,8 @@ import { openEnvs } from './env';
 import { parseCli, USAGE } from './options';
 import { renderMarkdown } from './report';
 import { runBenchmark } from './run-benchmark';
+import { openScaleEnvs } from './scale-env';
+import { renderScaleSection } from './scale-report';
 
 async function main(): Promise<number> {
   let options;
@@ -20,16 +22,16 @@ async function main(): Promise<number> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       options.log(`${signal}: stopping the stack, the simulator and the workers`);
-      void Promise.all([...openEnvs].map((env) => env.close())).finally(() => process.exit(130));
+      void Promise.all([...openEnvs, ...openScaleEnvs].map((env) => env.close())).finally(() => process.exit(130));
     });
   }
   const report = await runBenchmark(options);
   if (options.json) {
     process.stdout.write(`${JSON.stringify(report)}\n`);
   } else {
-    process.stdout.write(renderMarkdown(report));
+    process.stdout.write(options.only === 'scale' ? renderScaleSection(report) : renderMarkdown(report));
   }
-  options.log(`report written to ${report.files.report} and ${report.files.svg}`);
+  options.log(`report written to ${report.files.report}${options.only ? '' : ` and ${report.files.svg}`}`);
   return report.allRunsCompleted ? 0 : 1;
 }
 

@@ -44,14 +44,15 @@ export function cpuSeconds(pid: number): number {
   return readStat(pid)?.cpu ?? NaN;
 }
 
-export type Role = 'benchmark' | 'childWorker' | 'temporal' | 'postgres' | 'other';
+/** benchmark: this process (simulator and client in the scale runs); worker: the worker processes. */
+export type Role = 'benchmark' | 'worker' | 'temporal' | 'postgres' | 'other';
 export type CpuByRole = Record<Role, number>;
 
 /**
  * CPU seconds used so far by this process and its descendants, by role. Only descendants are seen: a stack that
  * TEMPORAL_ADDRESS / DATABASE_URL point at is someone else's and is not counted.
  */
-export function cpuByRole(childWorkerPid?: number): Map<number, { role: Role; cpu: number }> {
+export function cpuByRole(workerPids: number[] = []): Map<number, { role: Role; cpu: number }> {
   let all: ProcStat[] = [];
   try {
     all = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).flatMap((d) => readStat(Number(d)) ?? []);
@@ -64,8 +65,9 @@ export function cpuByRole(childWorkerPid?: number): Map<number, { role: Role; cp
   const visit = (p: ProcStat, inherited?: Role) => {
     const role: Role =
       p.pid === process.pid ? 'benchmark'
-      : p.pid === childWorkerPid ? 'childWorker'
-      : p.comm === 'temporal' ? 'temporal'
+      : workerPids.includes(p.pid) ? 'worker'
+      // The CLI's dev server is `temporal`, the production server `temporal-server`.
+      : p.comm.startsWith('temporal') ? 'temporal'
       : p.comm.startsWith('postgres') ? 'postgres'
       : (inherited ?? 'other');
     // The first process of a role also carries what its reaped children used; below it, those are its own children.
@@ -79,8 +81,13 @@ export function cpuByRole(childWorkerPid?: number): Map<number, { role: Role; cp
 
 /** CPU used per role between two cpuByRole() snapshots (processes that appeared in between count whole). */
 export function cpuDelta(before: ReturnType<typeof cpuByRole>, after: ReturnType<typeof cpuByRole>): CpuByRole {
-  const total: CpuByRole = { benchmark: 0, childWorker: 0, temporal: 0, postgres: 0, other: 0 };
+  const total: CpuByRole = { benchmark: 0, worker: 0, temporal: 0, postgres: 0, other: 0 };
   for (const [pid, { role, cpu }] of after) total[role] += cpu - (before.get(pid)?.cpu ?? 0);
   for (const role of Object.keys(total) as Role[]) total[role] = Math.round(total[role] * 10) / 10;
   return total;
+}
+
+/** CPU seconds each of these processes (and what it reaped) used between two snapshots, in the order given. */
+export function cpuOfPids(before: ReturnType<typeof cpuByRole>, after: ReturnType<typeof cpuByRole>, pids: number[]): number[] {
+  return pids.map((pid) => Math.round(((after.get(pid)?.cpu ?? NaN) - (before.get(pid)?.cpu ?? 0)) * 10) / 10);
 }

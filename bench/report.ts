@@ -1,7 +1,8 @@
 // The report as markdown: what was run, on what, the tables, and how each number is defined. The same object is
 // printed as JSON with --json.
 import { DEFAULT_LATENCY_MS } from '../simulator/server';
-import type { BenchReport, RatioResult, ScalePoint } from './types';
+import { renderScaleSection } from './scale-report';
+import type { BenchReport, RatioResult } from './types';
 import { formatRatio, formatSeconds, seconds, type Spread } from './stats';
 
 const GiB = 1024 ** 3;
@@ -97,31 +98,7 @@ export function renderMarkdown(r: BenchReport): string {
   );
   out.push('');
 
-  out.push('## 3. Scale: many courses at once');
-  out.push('');
-  out.push(scaleIntro(r));
-  out.push('');
-  out.push(
-    table(
-      ['Courses', 'Workers', 'Makespan', 'Slot-limited ideal', 'Efficiency (ideal / makespan)', 'Sections / s', 'Peak RSS, benchmark process', 'Peak RSS, child worker', 'CPU s: benchmark / child worker / Temporal / PostgreSQL', 'Workflow-task wait p50 / p90 (timeouts)', 'All completed'],
-      r.scale.points.map((p) => [
-        String(p.courses),
-        String(p.workers),
-        formatSeconds(p.makespanMs),
-        `${seconds(p.idealMs)} s`,
-        pct(p.efficiency),
-        formatRatio(p.sectionsPerSecond, 1),
-        mib(p.rssPeakBytes.benchProcess),
-        mib(p.rssPeakBytes.childWorker),
-        cpuText(p),
-        `${seconds(p.workflowTaskWait.p50Ms)} / ${seconds(p.workflowTaskWait.p90Ms)} s (${p.workflowTaskWait.timeouts})`,
-        p.allCompleted ? 'yes' : '**no**',
-      ]),
-    ),
-  );
-  out.push('');
-  out.push(scaleGoals(r.scale.points, r.machine.cpus));
-  out.push('');
+  out.push(renderScaleSection(r));
 
   out.push('## 4. SC-003 projection: the seeds\' 8-section course at real latencies');
   out.push('');
@@ -135,19 +112,22 @@ export function renderMarkdown(r: BenchReport): string {
   out.push(sc003Text(r));
   out.push('');
 
-  out.push('## 5. Timeline of one run');
-  out.push('');
-  out.push(`![Gantt chart of one run](${r.timeline.svgFile})`);
-  out.push('');
-  out.push(
-    `Temporal groups mode at factor ${f}, with a schema-invalid answer injected into section ${r.timeline.retriedSection}'s first ` +
-      `call: it took ${r.timeline.attempts} attempts and the run ${seconds(r.timeline.totalMs)} s (workflow ${r.timeline.workflowId}). ` +
-      'Times come from the run\'s Temporal history (ActivityTaskScheduled / Started / Completed, TimerStarted / Fired). ' +
-      'The server writes ActivityTaskStarted only for the attempt that ends an activity (its `attempt` field counts them), ' +
-      'so the earlier attempt is drawn from the simulator\'s call log. The second group cannot start before the retried ' +
-      'section of the first group is done: that is the cost of groups the sliding window avoids.',
-  );
-  out.push('');
+  const t = r.timeline;
+  if (t) {
+    out.push('## 5. Timeline of one run');
+    out.push('');
+    out.push(`![Gantt chart of one run](${t.svgFile})`);
+    out.push('');
+    out.push(
+      `Temporal groups mode at factor ${f}, with a schema-invalid answer injected into section ${t.retriedSection}'s first ` +
+        `call: it took ${t.attempts} attempts and the run ${seconds(t.totalMs)} s (workflow ${t.workflowId}). ` +
+        'Times come from the run\'s Temporal history (ActivityTaskScheduled / Started / Completed, TimerStarted / Fired). ' +
+        'The server writes ActivityTaskStarted only for the attempt that ends an activity (its `attempt` field counts them), ' +
+        'so the earlier attempt is drawn from the simulator\'s call log. The second group cannot start before the retried ' +
+        'section of the first group is done: that is the cost of groups the sliding window avoids.',
+    );
+    out.push('');
+  }
 
   out.push('## Method');
   out.push('');
@@ -157,7 +137,7 @@ export function renderMarkdown(r: BenchReport): string {
       '- **Same latencies.** Before each measured run the simulator is reset and seeded with the run index, so the modes of one run index get identical latency draws; modes are interleaved run by run so that load drift on the shared machine spreads over all of them.',
       '- **Timing.** Temporal runs are timed on the client from `startCourseGeneration(...)` to the result, as a user waits; phase boundaries come from the history. In-process runs are timed around the loop. An unmeasured warm-up course runs first on each engine.',
       '- **Sections phase** ends when the last section activity closes and starts when the metadata activity closes.',
-      `- **Scale.** ${r.scale.points.length ? `Courses are started at once with distinct course ids. The second worker is a ${r.scale.secondWorker}. Peak RSS is sampled every 250 ms from /proc during each run; the benchmark process also hosts the simulator and the client, so its figure is an upper bound for a worker. CPU seconds per process come from /proc/<pid>/stat (this process\'s descendants only: a stack given by TEMPORAL_ADDRESS / DATABASE_URL is not counted).` : 'Not run.'}`,
+      `- **Scale.** ${r.scale.points.length ? 'Courses are started at once with distinct course ids, on a stack per engine started by the benchmark (never TEMPORAL_ADDRESS / DATABASE_URL). Peak RSS of each worker process is sampled every 250 ms from /proc during each run; CPU seconds per process come from /proc/<pid>/stat.' : 'Not run.'}`,
     ].join('\n'),
   );
   out.push('');
@@ -187,25 +167,6 @@ export function renderMarkdown(r: BenchReport): string {
   return `${out.join('\n')}\n`;
 }
 
-function scaleIntro(r: BenchReport): string {
-  const o = r.options;
-  const meta = DEFAULT_LATENCY_MS.metadata * o.scaleTimeFactor;
-  const section = DEFAULT_LATENCY_MS.section * o.scaleTimeFactor;
-  const criticalPathWins = r.scale.points.every((p) => p.runs.every((run) => run.criticalPathMs >= run.slotBoundMs));
-  const fanout = o.scaleMode === 'window' ? `sliding window of ${o.concurrency}` : `groups of ${o.concurrency} with the ${o.groupDelayMs} ms delay`;
-  return (
-    `N courses started at once, ${fanout}, time factor ${o.scaleTimeFactor} (metadata ${seconds(meta)} s, section ${seconds(section)} s, ` +
-    `no jitter), ${o.scaleRuns} run(s) per point. Each worker has ${r.scale.slotsPerWorker} activity slots ` +
-    `(WORKER_MAX_CONCURRENT_ACTIVITIES): 100 courses × ${o.concurrency} sections = ${100 * o.concurrency} LLM activities at once, ` +
-    'plus room for the database activities, so no activity waits for a slot. The *slot-limited ideal* is ' +
-    'max(one course\'s critical path, N × (metadata + 8 × section) / slots)' +
-    (criticalPathWins
-      ? '; with these slots the critical path wins at every point, so efficiency < 1 measures what the system adds when N courses share one worker, one dev server and one database. '
-      : '. ') +
-    `The window is used ${o.scaleMode === 'window' ? 'because the groups\' fixed delay would pad every course with idle time and hide that cost' : 'as configured'}.`
-  );
-}
-
 function sc003Text(r: BenchReport): string {
   const target = r.sc003.targetMs;
   const impossible = r.sc003.rows.filter((row) => row.idealAtFactorOneMs > target);
@@ -220,47 +181,4 @@ function sc003Text(r: BenchReport): string {
     );
   }
   return lines.join(' ');
-}
-
-function cpuText(p: ScalePoint): string {
-  const c = p.cpuSeconds;
-  const child = p.workers === 2 ? c.childWorker.toFixed(1) : '—';
-  return `${c.benchmark.toFixed(1)} / ${child} / ${c.temporal ? c.temporal.toFixed(1) : '—'} / ${c.postgres ? c.postgres.toFixed(1) : '—'}`;
-}
-
-function scaleGoals(points: ScalePoint[], cores: number): string {
-  if (points.length === 0) return '';
-  const oneWorker = points.filter((p) => p.workers === 1).sort((a, b) => a.courses - b.courses);
-  const largest = oneWorker[oneWorker.length - 1];
-  const two = points.find((p) => p.workers === 2);
-  const maxRss = Math.max(...points.map((p) => Math.max(p.rssPeakBytes.benchProcess, p.rssPeakBytes.childWorker ?? 0)));
-  const lines = [
-    `Makespan growth on one worker: ${oneWorker.map((p) => `${p.courses} courses ${seconds(p.makespanMs.median)} s`).join(' → ')}.`,
-    `Efficiency at ${largest.courses} courses on one worker: ${largest.efficiency.median.toFixed(2)} (goal ≥ 0.80: ${largest.efficiency.median >= 0.8 ? '**met**' : '**missed**'}).`,
-  ];
-  if (two) {
-    lines.push(
-      `On two workers: ${two.efficiency.median.toFixed(2)} (${two.efficiency.median >= 0.8 ? '**met**' : '**missed**'}), ` +
-        `${two.sectionsPerSecond.median.toFixed(1)} sections/s against ${largest.sectionsPerSecond.median.toFixed(1)} on one.`,
-    );
-  }
-  const c = largest.cpuSeconds;
-  const used = c.benchmark + c.childWorker + c.temporal + c.postgres + c.other;
-  const capacity = (cores * largest.makespanMs.median) / 1000;
-  lines.push(
-    `CPU at ${largest.courses} courses on one worker: the benchmark's processes used ${used.toFixed(1)} CPU-s in a ` +
-      `${seconds(largest.makespanMs.median)} s makespan, ${((100 * used) / capacity).toFixed(0)} % of the machine's ${cores} cores` +
-      (c.temporal ? `; the Temporal dev server alone ${c.temporal.toFixed(1)} CPU-s, the benchmark process (worker, simulator, client) ${c.benchmark.toFixed(1)}` : '') +
-      (used < 0.9 * capacity ? '. The cores were not saturated by these processes: the makespan is bound by waiting (I/O such as the dev server\'s SQLite writes, or other load on the machine), not by the CPU of these processes.' : '.'),
-  );
-  const w = largest.workflowTaskWait;
-  lines.push(
-    `Each course is a chain of about ${Math.round(w.perCourse)} workflow tasks (start, each activity result, each timer), ` +
-      `and at ${largest.courses} courses each waited ${seconds(w.meanMs)} s on average (median ${seconds(w.p50Ms)} s, p90 ${seconds(w.p90Ms)} s) ` +
-      'between scheduled and picked up by a worker (the dev server\'s dispatch and persistence, the worker\'s workflow thread): ' +
-      `about ${seconds(w.perCourse * w.meanMs)} s added along a course\'s chain, against a ${seconds(largest.idealMs)} s ideal` +
-      (w.timeouts ? `; ${w.timeouts} workflow task(s) timed out (10 s) and were rescheduled.` : '.'),
-  );
-  lines.push(`Peak RSS of any worker process: ${mib(maxRss)} (goal ≤ 1 GiB: ${maxRss <= GiB ? '**met**' : '**missed**'}).`);
-  return lines.join('\n');
 }

@@ -4,16 +4,19 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runInProcess } from './baselines';
-import { startChildWorker, type ChildWorker } from './child-worker';
+import { startCourseGeneration } from '../client/start';
 import { benchCourse, phaseDurations, sectionTitles, type PhaseTimes } from './course';
 import { openBenchEnv, type BenchEnv } from './env';
 import { describePolicy, idealMakespan, nominalLatencies, observedLatencies, projectToFactorOne, sectionsMakespan, type Policy } from './ideal';
 import { benchModes, SECTION_COUNT, type ModeSpec } from './modes';
-import { defaultOptions, type BenchOptions } from './options';
+import { COURSE_COST_KEYS, type CourseCost } from './history';
+import { defaultOptions, scaleSlotsPerWorker, type BenchOptions } from './options';
 import type { CpuByRole } from './procfs';
 import { computeRatios, sc003, windowJitterModel } from './ratios';
 import { renderMarkdown } from './report';
+import { renderScaleSection, withScaleSection } from './scale-report';
 import { runScale, type ScaleRun } from './scale';
+import { openScaleEnv, type ScaleEnv } from './scale-env';
 import { spread } from './stats';
 import { runOnTemporal } from './temporal-modes';
 import { renderTimelineSvg } from './timeline-svg';
@@ -25,19 +28,23 @@ export async function runBenchmark(partial: Partial<BenchOptions> = {}): Promise
   const options: BenchOptions = { ...defaultOptions(), ...partial };
   const startedAt = Date.now();
   const loadAverageStart = os.loadavg();
-  const env = await openBenchEnv(options);
-  let modes: ModeResult[];
-  let scale: ScalePoint[];
-  let timeline: BenchReport['timeline'] & { svg: string };
-  try {
-    await warmUp(env);
-    modes = await runModes(env, options);
-    timeline = await runTimeline(env, options);
-    scale = await runScalePoints(env, options);
-  } finally {
-    await env.close();
+  let modes: ModeResult[] = [];
+  let timeline: (BenchReport['timeline'] & { svg: string }) | undefined;
+  let stack: BenchReport['stack'] = { own: true, temporalAddress: '' };
+  if (!options.only) {
+    const env = await openBenchEnv(options);
+    try {
+      await warmUp(env);
+      modes = await runModes(env, options);
+      timeline = await runTimeline(env, options);
+      stack = { own: env.stack.own, temporalAddress: env.stack.temporalAddress };
+    } finally {
+      await env.close();
+    }
   }
+  const scale = await runScalePoints(options);
 
+  const { log: _log, json: _json, command: _command, ...recorded } = options;
   const report: BenchReport = {
     command: options.command,
     startedAt: new Date(startedAt).toISOString(),
@@ -51,31 +58,31 @@ export async function runBenchmark(partial: Partial<BenchOptions> = {}): Promise
       loadAverageStart,
       loadAverageEnd: os.loadavg(),
     },
-    stack: { own: env.stack.own, temporalAddress: env.stack.temporalAddress },
-    options: {
-      timeFactor: options.timeFactor, jitter: options.jitter, windowJitter: options.windowJitter, runs: options.runs,
-      seed: options.seed, groupDelayMs: options.groupDelayMs, concurrency: options.concurrency,
-      maxConcurrentActivities: options.maxConcurrentActivities, scaleCourses: options.scaleCourses,
-      scaleTimeFactor: options.scaleTimeFactor, scaleRuns: options.scaleRuns, scaleMode: options.scaleMode,
-      twoWorkers: options.twoWorkers, outDir: options.outDir,
-    },
+    stack,
+    options: recorded,
     modes,
-    ratios: computeRatios(modes, options),
+    ratios: modes.length ? computeRatios(modes, options) : [],
     scale: {
       mode: options.scaleMode,
-      slotsPerWorker: options.maxConcurrentActivities,
-      secondWorker: 'child process: node --import tsx workers/main.ts, same task queue, stack and simulator',
+      timeFactor: options.scaleTimeFactor,
+      command: options.command,
+      workerSettings: options.workerSettings,
+      cluster: { shards: options.clusterShards, dynamicConfig: options.clusterDynamicConfig },
       points: scale,
     },
     windowJitterModel: windowJitterModel(options),
     sc003: sc003(modes, options),
-    timeline: { svgFile: 'timeline.svg', retriedSection: timeline.retriedSection, attempts: timeline.attempts, totalMs: timeline.totalMs, workflowId: timeline.workflowId },
+    timeline: timeline && { svgFile: 'timeline.svg', retriedSection: timeline.retriedSection, attempts: timeline.attempts, totalMs: timeline.totalMs, workflowId: timeline.workflowId },
     allRunsCompleted: modes.every((m) => m.runs.every((r) => r.ok)) && scale.every((p) => p.allCompleted),
     files: { report: path.join(options.outDir, 'REPORT.md'), svg: path.join(options.outDir, 'timeline.svg') },
   };
   fs.mkdirSync(options.outDir, { recursive: true });
-  fs.writeFileSync(report.files.svg, timeline.svg);
-  fs.writeFileSync(report.files.report, renderMarkdown(report) + keptSections(report.files.report));
+  if (options.only === 'scale') {
+    fs.writeFileSync(report.files.report, withScaleSection(report.files.report, renderScaleSection(report)));
+  } else {
+    fs.writeFileSync(report.files.svg, timeline!.svg);
+    fs.writeFileSync(report.files.report, renderMarkdown(report) + keptSections(report.files.report));
+  }
   return report;
 }
 
@@ -219,58 +226,88 @@ async function runTimeline(env: BenchEnv, options: BenchOptions) {
   }
 }
 
-async function runScalePoints(env: BenchEnv, options: BenchOptions): Promise<ScalePoint[]> {
+/** Every engine in turn, each on a stack of its own; per engine the points in ascending worker counts, so workers are only ever added. */
+async function runScalePoints(options: BenchOptions): Promise<ScalePoint[]> {
   const points: ScalePoint[] = [];
   const counts = [...new Set(options.scaleCourses)].sort((a, b) => a - b);
-  const byPoint = new Map<string, ScaleRun[]>();
-  const record = (r: ScaleRun) => {
-    const key = `${r.courses}x${r.workers}`;
-    byPoint.set(key, [...(byPoint.get(key) ?? []), r]);
-    options.log(
-      `scale ${r.courses} courses on ${r.workers} worker(s), run ${r.run + 1}: ${(r.makespanMs / 1000).toFixed(2)} s, ` +
-        `${r.sectionsPerSecond.toFixed(1)} sections/s, efficiency ${r.efficiency.toFixed(2)}, ${r.completed}/${r.courses} completed`,
-    );
-  };
-  for (let run = 0; run < options.scaleRuns; run++) {
-    for (const courses of counts) record(await runScale(env, options, courses, run));
-  }
-  const largest = counts[counts.length - 1];
-  if (options.twoWorkers && largest !== undefined) {
-    options.log('starting a second worker process');
-    let child: ChildWorker | undefined;
+  const workerCounts = [...new Set(options.scaleWorkers)].sort((a, b) => a - b);
+  if (counts.length === 0 || workerCounts.length === 0) return points;
+  for (const engine of options.engines) {
+    const env = await openScaleEnv(engine, options);
     try {
-      child = await startChildWorker(env.workerEnv);
-      for (let run = 0; run < options.scaleRuns; run++) record(await runScale(env, options, largest, run, child));
+      let warm = false;
+      for (const workers of workerCounts) {
+        // Slots are fixed when a worker starts: the largest point of this worker count decides them.
+        await env.ensureWorkers(workers, scaleSlotsPerWorker(options, counts[counts.length - 1], workers));
+        if (!warm) await scaleWarmUp(env);
+        warm = true;
+        const byCourses = new Map<number, ScaleRun[]>();
+        for (let run = 0; run < options.scaleRuns; run++) {
+          for (const courses of counts) {
+            const r = await runScale(env, options, courses, workers, run);
+            byCourses.set(courses, [...(byCourses.get(courses) ?? []), r]);
+            options.log(
+              `${engine}: ${r.courses} courses on ${r.workers} worker(s), run ${r.run + 1}: ${(r.makespanMs / 1000).toFixed(2)} s, ` +
+                `${r.sectionsPerSecond.toFixed(1)} sections/s, efficiency ${r.efficiency.toFixed(2)}, ${r.completed}/${r.courses} completed, ` +
+                `CPU s worker ${r.cpuSeconds.worker} / server ${r.cpuSeconds.temporal} / PostgreSQL ${r.cpuSeconds.postgres} / simulator ${r.cpuSeconds.benchmark}, ` +
+                `transactions per section ${Object.entries(r.transactions).filter(([, n]) => n > 0).map(([db, n]) => `${db} ${(n / (r.courses * 8)).toFixed(1)}`).join(', ')}, ` +
+                `per course ${JSON.stringify(r.perCourse)}, course duration ${JSON.stringify(r.courseDurationMs)}, activity wait ${JSON.stringify(r.activityWait)} (longest ${JSON.stringify(r.longestActivityWait)}), ` +
+                `workflow-task wait ${JSON.stringify(r.workflowTaskWait)}, LLM calls ${JSON.stringify(r.llmCallsByKind)}` +
+                (r.firstError ? `; first error: ${r.firstError}` : ''),
+            );
+          }
+        }
+        for (const runs of byCourses.values()) points.push(summarise(runs));
+      }
     } finally {
-      await child?.stop();
+      await env.close();
     }
   }
-  for (const runs of byPoint.values()) {
-    const first = runs[0];
-    points.push({
-      courses: first.courses,
-      workers: first.workers,
-      runs,
-      makespanMs: spread(runs.map((r) => r.makespanMs)),
-      sectionsPerSecond: spread(runs.map((r) => r.sectionsPerSecond)),
-      efficiency: spread(runs.map((r) => r.efficiency)),
-      idealMs: first.idealMs,
-      rssPeakBytes: {
-        benchProcess: Math.max(...runs.map((r) => r.benchProcessRssPeakBytes)),
-        childWorker: first.workers === 2 ? Math.max(...runs.map((r) => r.childWorkerRssPeakBytes ?? NaN)) : undefined,
-      },
-      cpuSeconds: Object.fromEntries(
-        Object.keys(first.cpuSeconds).map((role) => [role, spread(runs.map((r) => r.cpuSeconds[role as keyof CpuByRole])).median]),
-      ) as CpuByRole,
-      workflowTaskWait: {
-        meanMs: spread(runs.map((r) => r.workflowTaskWait.meanMs)).median,
-        p50Ms: spread(runs.map((r) => r.workflowTaskWait.p50Ms)).median,
-        p90Ms: spread(runs.map((r) => r.workflowTaskWait.p90Ms)).median,
-        perCourse: spread(runs.map((r) => r.workflowTaskWait.perCourse)).median,
-        timeouts: runs.reduce((sum, r) => sum + r.workflowTaskWait.timeouts, 0),
-      },
-      allCompleted: runs.every((r) => r.failed === 0),
-    });
-  }
   return points;
+}
+
+/** A few unmeasured courses first: JIT, connection pools, the workflow cache and the server's task queues warm up. */
+async function scaleWarmUp(env: ScaleEnv): Promise<void> {
+  env.sim.configure({ timeFactor: 0.002, jitter: 0, faults: [] });
+  await Promise.all(
+    Array.from({ length: 5 }, async () => {
+      const { handle } = await startCourseGeneration(env.client, benchCourse(), { taskQueue: env.taskQueue, overrides: { fanoutMode: 'window' } });
+      await env.guard(handle.result());
+    }),
+  );
+}
+
+function summarise(runs: ScaleRun[]): ScalePoint {
+  const first = runs[0];
+  const median = (values: number[]) => spread(values).median;
+  const keys = <T extends object>(o: T) => Object.keys(o) as Array<keyof T>;
+  return {
+    engine: first.engine,
+    courses: first.courses,
+    workers: first.workers,
+    slotsPerWorker: first.slotsPerWorker,
+    runs,
+    makespanMs: spread(runs.map((r) => r.makespanMs)),
+    sectionsPerSecond: spread(runs.map((r) => r.sectionsPerSecond)),
+    efficiency: spread(runs.map((r) => r.efficiency)),
+    idealMs: first.idealMs,
+    rssPeakBytes: {
+      workers: first.workerRssPeakBytes.map((_, i) => Math.max(...runs.map((r) => r.workerRssPeakBytes[i]))),
+      benchProcess: Math.max(...runs.map((r) => r.benchProcessRssPeakBytes)),
+    },
+    cpuSeconds: Object.fromEntries(keys(first.cpuSeconds).map((role) => [role, median(runs.map((r) => r.cpuSeconds[role]))])) as CpuByRole,
+    workerCpuSeconds: first.workerCpuSeconds.map((_, i) => median(runs.map((r) => r.workerCpuSeconds[i]))),
+    transactions: Object.fromEntries(Object.keys(first.transactions).map((db) => [db, median(runs.map((r) => r.transactions[db] ?? 0))])),
+    workflowTaskWait: {
+      meanMs: median(runs.map((r) => r.workflowTaskWait.meanMs)),
+      p50Ms: median(runs.map((r) => r.workflowTaskWait.p50Ms)),
+      p90Ms: median(runs.map((r) => r.workflowTaskWait.p90Ms)),
+      perCourse: median(runs.map((r) => r.workflowTaskWait.perCourse)),
+      timeouts: runs.reduce((sum, r) => sum + r.workflowTaskWait.timeouts, 0),
+    },
+    perCourse: Object.fromEntries(COURSE_COST_KEYS.map((key) => [key, median(runs.map((r) => r.perCourse[key]))])) as unknown as CourseCost,
+    courseDurationMs: { p50Ms: median(runs.map((r) => r.courseDurationMs.p50Ms)), maxMs: Math.max(...runs.map((r) => r.courseDurationMs.maxMs)) },
+    activityWaitMs: { p90Ms: median(runs.map((r) => r.activityWait.p90Ms)), maxMs: Math.max(...runs.map((r) => r.activityWait.maxMs)) },
+    allCompleted: runs.every((r) => r.failed === 0),
+  };
 }

@@ -1,7 +1,13 @@
 // A testable worker factory, separate from the thin entry point that runs it: it wires the configuration into
 // the activities, applies migrations, checks the server knows the workflow's search attributes, and creates the
 // Temporal worker.
-import { NativeConnection, Worker, type ActivityInterceptorsFactory, type WorkflowBundleOption } from '@temporalio/worker';
+import {
+  NativeConnection,
+  Worker,
+  type ActivityInterceptorsFactory,
+  type WorkerOptions,
+  type WorkflowBundleOption,
+} from '@temporalio/worker';
 import { createActivities, type Activities } from '../activities';
 import { createOpenAiClient } from '../activities/llm';
 import { loadPriceTable } from '../activities/pricing';
@@ -72,8 +78,7 @@ export async function buildWorker(config: WorkerConfig, options: BuildWorkerOpti
         : { workflowsPath: require.resolve('../workflows') }),
       activities,
       interceptors: { activity: options.activityInterceptors ?? [] },
-      // LLM activities spend their time waiting on HTTP, not on CPU: one worker can hold many in flight.
-      maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
+      ...slotOptions(config),
       // On SIGTERM, give in-flight LLM calls a moment to finish; the rest are retried elsewhere after the
       // heartbeat timeout.
       shutdownGraceTime: '10s',
@@ -101,6 +106,18 @@ export async function buildWorker(config: WorkerConfig, options: BuildWorkerOpti
     if (ownsConnection) await connection?.close();
     throw error;
   }
+}
+
+/** Slots and cache from WORKER_* settings; what is unset keeps the SDK's default. */
+function slotOptions(config: WorkerConfig): Partial<WorkerOptions> {
+  const options: Partial<WorkerOptions> = {
+    // LLM activities spend their time waiting on HTTP, not on CPU: one worker can hold many in flight.
+    maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
+    maxConcurrentWorkflowTaskExecutions: config.tuning.maxConcurrentWorkflowTasks,
+    maxCachedWorkflows: config.tuning.maxCachedWorkflows,
+  };
+  // An explicit undefined would replace the SDK's default instead of keeping it.
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
 }
 
 async function assertSearchAttributes(connection: NativeConnection, namespace: string): Promise<void> {

@@ -102,6 +102,10 @@ const EnvSchema = z.object({
   // 21 minutes outlast most of them while a run that cannot finish still fails the same working hour.
   SECTION_PATIENCE: z.string().default('1m,5m,15m').transform(parsePatience).pipe(z.array(z.number().int().positive()).max(20)),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).default(200),
+  // Unset: the SDK's defaults (40 workflow-task slots; a cache sized from the heap). Autoscaled pollers and the
+  // resource-based tuner were measured too and cost more than they gave (docs/bench/REPORT.md, section 7).
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).optional(),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
   // Unset: no HTTP port. Set: GET /metrics (Prometheus) and GET /healthz on this port.
   WORKER_HTTP_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   // Where the worker keeps ledger rows and answers PostgreSQL could not take during an outage until it is back
@@ -166,6 +170,11 @@ export interface WorkerConfig {
   embeddings: { baseURL: string; apiKey: string; model: string } | null;
   settings: GenerationSettings;
   maxConcurrentActivities: number;
+  /** Worker tuning; undefined = the SDK's default. */
+  tuning: {
+    maxConcurrentWorkflowTasks?: number;
+    maxCachedWorkflows?: number;
+  };
   /** Port of /metrics and /healthz; null when unset. */
   httpPort: number | null;
   /** WORKER_SPOOL_DIR; absent: defaultSpoolDir(task queue). */
@@ -252,6 +261,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
       metadataRouting: e.METADATA_ROUTING,
     },
     maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    tuning: {
+      maxConcurrentWorkflowTasks: e.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+      maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
+    },
     httpPort: e.WORKER_HTTP_PORT ?? null,
     spoolDir: e.WORKER_SPOOL_DIR ?? defaultSpoolDir(e.TEMPORAL_TASK_QUEUE),
     logLevel: e.LOG_LEVEL,
@@ -267,5 +280,6 @@ export function describeConfig(config: WorkerConfig): Record<string, unknown> {
     embeddings: config.embeddings ? { ...config.embeddings, apiKey: '***' } : 'offline lexical similarity',
     settings: config.settings,
     spoolDir: config.spoolDir,
+    worker: { maxConcurrentActivities: config.maxConcurrentActivities, ...config.tuning },
   };
 }

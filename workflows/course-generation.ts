@@ -63,6 +63,8 @@ const SECTION_ORDER_PATCH = 'section-order';
 const QUALITY_JUDGE_PATCH = 'quality-judge';
 /** METADATA_ROUTING=hybrid schedules two metadata activities and a merge instead of one metadata activity. */
 const HYBRID_METADATA_PATCH = 'metadata-hybrid-routing';
+/** The cost search attribute is upserted with each phase change instead of after every LLM call. */
+const COST_UPSERT_PER_PHASE_PATCH = 'cost-upsert-per-phase';
 
 export async function courseGenerationWorkflow(
   rawInput: unknown,
@@ -79,9 +81,10 @@ export async function courseGenerationWorkflow(
     sectionOrder: patched(SECTION_ORDER_PATCH),
     qualityJudge: patched(QUALITY_JUDGE_PATCH),
     hybridMetadata: patched(HYBRID_METADATA_PATCH),
+    costUpsertPerPhase: patched(COST_UPSERT_PER_PHASE_PATCH),
   };
   // The query answers from the first task on, even for a run whose input is rejected.
-  const progress = new ProgressTracker();
+  const progress = new ProgressTracker({ costUpsertPerPhase: versions.costUpsertPerPhase });
   setHandler(getProgressQuery, () => progress.state);
   const input = validateInput(rawInput, progress);
   const plans = input.analysis_result.recommended_structure.sections_breakdown;

@@ -18,8 +18,14 @@ export class ProgressTracker {
   readonly state: GenerationProgress;
   private phaseStartedAt = Date.now();
   private readonly startedAt = Date.now();
+  /** Spend not yet in the CourseCostUsd search attribute (costUpsertPerPhase). */
+  private costUnpublished = false;
 
-  constructor() {
+  /**
+   * costUpsertPerPhase: the spend joins the next phase change's upsert instead of one upsert per LLM call. Every
+   * upsert is a history event and a visibility write on the server; per call they were half of a course's events.
+   */
+  constructor(private readonly options: { costUpsertPerPhase?: boolean } = {}) {
     this.state = {
       phase: 'validate_input',
       sectionsTotal: 0,
@@ -43,7 +49,12 @@ export class ProgressTracker {
   enterPhase(phase: Phase): void {
     this.state.phase = phase;
     this.phaseStartedAt = Date.now();
-    upsertSearchAttributes([{ key: CoursePhaseKey, value: phase }]);
+    if (this.costUnpublished) {
+      upsertSearchAttributes([{ key: CoursePhaseKey, value: phase }, { key: CourseCostUsdKey, value: this.state.costUsd }]);
+      this.costUnpublished = false;
+    } else {
+      upsertSearchAttributes([{ key: CoursePhaseKey, value: phase }]);
+    }
     this.publish();
   }
 
@@ -148,7 +159,8 @@ export class ProgressTracker {
   addSpend(receipt: Pick<GenerationReceipt, 'tokens' | 'costUsd'>): void {
     this.state.tokens += receipt.tokens;
     this.state.costUsd = Math.round((this.state.costUsd + receipt.costUsd) * 1e8) / 1e8;
-    upsertSearchAttributes([{ key: CourseCostUsdKey, value: this.state.costUsd }]);
+    if (this.options.costUpsertPerPhase) this.costUnpublished = true;
+    else upsertSearchAttributes([{ key: CourseCostUsdKey, value: this.state.costUsd }]);
     this.recount();
   }
 

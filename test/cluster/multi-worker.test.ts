@@ -1,0 +1,172 @@
+// Three worker processes on one task queue against the production Temporal server on PostgreSQL, 100 courses at
+// once: one worker is SIGKILLed mid-run and a fourth is added. Every course completes; no section is requested from
+// the LLM twice unless its first call was in flight when the worker died (counted at the simulator); the work
+// spreads over the workers (activities per worker, from the histories' ActivityTaskStarted identities).
+// Heartbeat timeouts are 10 s: a lost worker's sections are retried soon, and a worker slowed by a busy machine
+// is not mistaken for a lost one.
+import fs from 'node:fs';
+import os from 'node:os';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { startCourseGeneration } from '../../client/start';
+import { startLlmSimulator, type LlmSimulator } from '../../simulator/server';
+import type { GenerationResult } from '../../workflows/types';
+import { historyEvents, report, waitFor, withPg } from '../support/chaos-helpers';
+import { chaosWorkerEnv, spawnWorker, type WorkerEnv, type WorkerProcess } from '../support/chaos-worker';
+import { exampleInput } from '../support/fixtures';
+import { testStackEnv } from '../support/stack-env';
+
+const COURSES = 100;
+/** Short enough that 100 courses finish in about a minute on 2 cores, long enough that a kill lands mid-section. */
+const LATENCY_MS = { metadata: 500, section: 2_000, embedding: 50 };
+/** A lost worker's section is retried 10 s after its last heartbeat instead of 20 s; shorter, and a worker starved of CPU on a busy
+ * machine misses heartbeats too. */
+const HEARTBEAT_TIMEOUT_MS = 10_000;
+/** The kill lands once this share of the section calls has been answered: the run is well under way. */
+const KILL_AFTER_SECTIONS = Math.round(COURSES * 8 * 0.3);
+const RUN_DEADLINE_MS = 420_000;
+/** How far the simulator's clock of a call may lag the kill on a busy machine. */
+const KILL_SLACK_MS = 1_000;
+
+jest.setTimeout(600_000);
+
+let sim: LlmSimulator;
+let env: WorkerEnv;
+let connection: Connection;
+let client: Client;
+const workers: WorkerProcess[] = [];
+
+beforeAll(async () => {
+  sim = await startLlmSimulator({ port: 0, quiet: true, timeFactor: 1, latencyMs: LATENCY_MS });
+  // One environment, hence one task queue, for every worker process of the test.
+  env = chaosWorkerEnv({
+    taskQueuePrefix: 'multi-worker',
+    llmUrl: sim.url,
+    apiKey: 'multi-worker-key-not-secret',
+    settings: { HEARTBEAT_TIMEOUT_MS: String(HEARTBEAT_TIMEOUT_MS), WORKER_MAX_CONCURRENT_ACTIVITIES: '500' },
+  });
+  connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+  client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+  workers.push(...(await Promise.all([spawnWorker(env), spawnWorker(env), spawnWorker(env)])));
+});
+
+afterAll(async () => {
+  await Promise.all(workers.map((w) => w.stop()));
+  await connection?.close();
+  await sim?.close();
+});
+
+/** The pids of a process and all its descendants (tsx runs the worker in a child node process). */
+function processTree(root: number): Set<number> {
+  const parents = new Map<number, number>();
+  for (const entry of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const tree = new Set([root]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [pid, ppid] of parents) {
+      if (tree.has(ppid) && !tree.has(pid)) {
+        tree.add(pid);
+        grew = true;
+      }
+    }
+  }
+  return tree;
+}
+
+test('100 courses on three workers, one SIGKILLed and one added mid-run: all complete, nothing generated twice beyond the calls in flight on the killed worker, work spreads', async () => {
+  // The SDK's default identity is `<pid>@<hostname>`: the pid is the node process tsx started for the worker.
+  const trees = workers.map((w) => processTree(w.pid));
+  const inputs = Array.from({ length: COURSES }, (_, i) => {
+    const input = exampleInput();
+    // A title per course, so the simulator's call log tells the courses apart.
+    input.frontend_parameters.course_title = `Multi-worker course ${i + 1}`;
+    return input;
+  });
+  const startedAt = Date.now();
+  const handles: WorkflowHandle[] = await Promise.all(
+    inputs.map(async (input) => (await startCourseGeneration(client, input, { taskQueue: env.TEMPORAL_TASK_QUEUE })).handle as WorkflowHandle),
+  );
+  const results = handles.map((h) => h.result() as Promise<GenerationResult>);
+  results.forEach((r) => r.catch(() => undefined));
+
+  await waitFor(`${KILL_AFTER_SECTIONS} section calls answered`, () => sim.stats().calls.filter((c) => c.kind === 'section' && c.status === 200).length >= KILL_AFTER_SECTIONS, {
+    timeoutMs: RUN_DEADLINE_MS,
+    intervalMs: 200,
+  });
+  const victim = workers[1];
+  const killAt = await victim.kill();
+  const added = await spawnWorker(env);
+  workers.push(added);
+  trees.push(processTree(added.pid));
+
+  let deadline: NodeJS.Timeout | undefined;
+  const settled = await Promise.race([
+    Promise.allSettled(results),
+    new Promise<never>((_, reject) => (deadline = setTimeout(() => reject(new Error('the courses did not all finish in time')), RUN_DEADLINE_MS))),
+  ]).finally(() => clearTimeout(deadline));
+  const makespanMs = Date.now() - startedAt;
+  const failures = settled.filter((s) => s.status === 'rejected');
+  const causes = (error: unknown): string => (error ? `${(error as Error).message} <- ${causes((error as { cause?: unknown }).cause)}` : '');
+  expect(failures.map((f) => causes((f as PromiseRejectedResult).reason))).toEqual([]);
+  for (const s of settled) expect((s as PromiseFulfilledResult<GenerationResult>).value.section_count).toBe(8);
+
+  // At the simulator: one call per section and course, except sections whose call was open at the kill.
+  const calls = sim.stats().calls.filter((c) => c.kind === 'section');
+  const perSection = new Map<string, typeof calls>();
+  for (const c of calls) {
+    const key = `${c.courseTitle} / ${c.sectionTitle}`;
+    perSection.set(key, [...(perSection.get(key) ?? []), c]);
+  }
+  expect(perSection.size).toBe(COURSES * 8);
+  // The calls open when the worker died: started before the kill and not yet answered. The simulator answers a dead
+  // connection like a live one, so they include the killed worker's calls, which a retry repeats, and the surviving
+  // workers' calls, which it does not. The slack covers the simulator's own event-loop lag on a busy machine.
+  const openAtKill = (c: (typeof calls)[number]) => c.startedAt <= killAt + KILL_SLACK_MS && (c.endedAt ?? Infinity) >= killAt - KILL_SLACK_MS;
+  const inFlightAtKill = calls.filter(openAtKill);
+  const repeated = [...perSection.values()].filter((list) => list.length > 1);
+  // Every section asked twice was first asked by a call open at the kill, then once more: nothing else repeats.
+  const unexplained = repeated.filter((list) => list.length !== 2 || !openAtKill(list[0]) || list[1].status !== 200);
+  expect(unexplained.map((list) => list.map((c) => ({ ...c, startedAfterKillMs: c.startedAt - killAt })))).toEqual([]);
+
+  // Every course committed once in the project's database.
+  const courseRows = await withPg(testStackEnv().databaseUrl, async (pg) =>
+    Number((await pg.query('SELECT count(*) AS n FROM courses WHERE course_id = ANY($1)', [inputs.map((i) => i.course_id)])).rows[0].n),
+  );
+  expect(courseRows).toBe(COURSES);
+
+  // Activities per worker process: the identity of the attempt that closed each activity.
+  const perIdentity: Record<string, number> = {};
+  for (const handle of handles) {
+    for (const event of await historyEvents(handle)) {
+      const identity = event.activityTaskStartedEventAttributes?.identity;
+      if (identity) perIdentity[identity] = (perIdentity[identity] ?? 0) + 1;
+    }
+  }
+  const activitiesOf = (tree: Set<number>) =>
+    Object.entries(perIdentity)
+      .filter(([identity]) => tree.has(Number(identity.split('@')[0])))
+      .reduce((sum, [, n]) => sum + n, 0);
+  const perWorker = trees.map(activitiesOf);
+  const survivors = [0, 2, 3];
+  for (const i of survivors) expect(perWorker[i]).toBeGreaterThan(0);
+  // Nothing ran anywhere else: every activity belongs to one of the four workers.
+  expect(perWorker.reduce((a, b) => a + b, 0)).toBe(Object.values(perIdentity).reduce((a, b) => a + b, 0));
+
+  report('multi-worker on the cluster', {
+    courses: COURSES,
+    makespanMs,
+    sectionCalls: calls.length,
+    sectionCallsInFlightAtKill: inFlightAtKill.length,
+    sectionsRequestedTwice: repeated.length,
+    activitiesPerWorker: { first: perWorker[0], killed: perWorker[1], third: perWorker[2], added: perWorker[3] },
+    killAfterMs: killAt - startedAt,
+    addedWorkerReadyAfterKillMs: added.readyAt - killAt,
+    cores: os.cpus().length,
+  });
+});
