@@ -142,5 +142,5 @@ export function withScaleSection(file: string, section: string): string {
   const at = existing.indexOf(SCALE_HEADING);
   if (at < 0) return `${existing}\n${section}`;
   const next = existing.indexOf('\n## ', at + SCALE_HEADING.length);
-  return `${existing.slice(0, at)}${section}${next < 0 ? '' : existing.slice(next + 1)}`;
+  return `${existing.slice(0, at)}${section}${next < 0 ? '' : `\n${existing.slice(next + 1)}`}`;
 }
