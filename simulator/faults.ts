@@ -2,7 +2,7 @@
 // Each content fault imitates a failure real models produce, so the pipeline's parser, repair and retry paths are
 // exercised by the same bytes they would meet in production.
 import type { Rng } from './random';
-import { stringLeaves, type JsonSchema } from './schema-gen';
+import { leafHolder, stringLeaves, type JsonSchema } from './schema-gen';
 import type { CallKind, FaultKind, FaultRule } from './types';
 
 export interface FaultRequest {
@@ -222,9 +222,8 @@ function withPlaceholder(value: unknown, schema: JsonSchema, rng: Rng): unknown 
   );
   if (candidates.length === 0) return copy;
   const { path, text } = rng.pick(candidates);
-  let parent = copy as Record<string | number, unknown>;
-  for (const segment of path.slice(0, -1)) parent = parent[segment] as Record<string | number, unknown>;
-  parent[path[path.length - 1]] = text;
+  const { parent, key } = leafHolder(copy, path);
+  parent[key] = text;
   return copy;
 }
 
@@ -244,9 +243,7 @@ export function withPayloads(
   let cursor = start;
   for (const slot of stringLeaves(schema, copy)) {
     if (slot.path.length === 0) continue;
-    let parent = copy as Record<string | number, unknown>;
-    for (const segment of slot.path.slice(0, -1)) parent = parent[segment] as Record<string | number, unknown>;
-    const key = slot.path[slot.path.length - 1];
+    const { parent, key } = leafHolder(copy, slot.path);
     const text = String(parent[key]);
     for (let tried = 0; tried < payloads.length; tried++) {
       const payload = payloads[(cursor + tried) % payloads.length];

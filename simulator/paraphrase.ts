@@ -3,7 +3,7 @@
 // of the word, so the same prompt is always paraphrased the same way. Lengths stay within the schema's bounds.
 import type { PromptFacts } from './prompt';
 import { hashString } from './random';
-import { stringLeaves, type JsonSchema } from './schema-gen';
+import { leafHolder, stringLeaves, type JsonSchema } from './schema-gen';
 import { synonymOf } from './thesaurus';
 import { contentWords, stem } from './words';
 
@@ -24,9 +24,7 @@ export function paraphraseAnswer(value: unknown, schema: JsonSchema, facts: Prom
   const copy = structuredClone(value);
   for (const slot of stringLeaves(schema, copy)) {
     if (slot.path.length === 0) continue;
-    let parent = copy as Record<string | number, unknown>;
-    for (const segment of slot.path.slice(0, -1)) parent = parent[segment] as Record<string | number, unknown>;
-    const key = slot.path[slot.path.length - 1];
+    const { parent, key } = leafHolder(copy, slot.path);
     const text = String(parent[key]);
     const next = text.replace(/\p{L}+/gu, (word) => {
       if (!reworded.has(stem(word.toLowerCase()))) return word;

@@ -209,6 +209,13 @@ function num(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
+/** The object or array holding the leaf at `path` (non-empty, as from stringLeaves), and the leaf's key in it. */
+export function leafHolder(root: unknown, path: SchemaPath): { parent: Record<string | number, unknown>; key: string | number } {
+  let parent = root as Record<string | number, unknown>;
+  for (const segment of path.slice(0, -1)) parent = parent[segment] as Record<string | number, unknown>;
+  return { parent, key: path[path.length - 1] };
+}
+
 /** Every string leaf of `value` with the bounds its schema puts on it (faults use this to stay shape-valid). */
 export function stringLeaves(root: JsonSchema, value: unknown): StringSlot[] {
   const out: StringSlot[] = [];
