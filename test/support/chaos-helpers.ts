@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
-import type { temporal } from '@temporalio/proto';
+import { temporal } from '@temporalio/proto';
 import { Client as PgClient } from 'pg';
 import type { SimulatorStats } from '../../simulator/types';
 import type { GenerationResult } from '../../workflows/types';
@@ -82,6 +82,9 @@ export interface ActivityRecord {
   completed: boolean;
   /** Attempt that completed or failed for good (ActivityTaskStarted.attempt), if the activity has ended. */
   finalAttempt?: number;
+  /** How the attempt before the final one ended, when there was one: a timeout's type (`HEARTBEAT`,
+   * `START_TO_CLOSE`…) or `failed`. A lost worker shows as a heartbeat or start-to-close timeout. */
+  previousAttemptEnded?: string;
   scheduledAt: number;
 }
 
@@ -104,7 +107,17 @@ export function activities(events: HistoryEvent[]): ActivityRecord[] {
     const started = event.activityTaskStartedEventAttributes;
     if (started) {
       const record = byId.get(Number(started.scheduledEventId));
-      if (record) record.finalAttempt = started.attempt ?? undefined;
+      if (record) {
+        record.finalAttempt = started.attempt ?? undefined;
+        const last = started.lastFailure;
+        if (last) {
+          const timeoutType = last.timeoutFailureInfo?.timeoutType;
+          record.previousAttemptEnded =
+            timeoutType === undefined || timeoutType === null
+              ? 'failed'
+              : temporal.api.enums.v1.TimeoutType[timeoutType].replace(/^TIMEOUT_TYPE_/, '');
+        }
+      }
     }
     const completed = event.activityTaskCompletedEventAttributes;
     if (completed) {
