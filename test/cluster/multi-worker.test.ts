@@ -151,7 +151,7 @@ test('100 courses on three workers, one SIGKILLed and one added mid-run: all com
       list[0].startedAt <= killAt + KILL_SLACK_MS &&
       list[1].status === 200 &&
       (activity?.finalAttempt ?? 1) >= 2 &&
-      ['HEARTBEAT', 'START_TO_CLOSE'].includes(activity.previousAttemptEnded ?? '')
+      ['HEARTBEAT', 'START_TO_CLOSE'].includes(activity?.previousAttemptEnded ?? '')
     );
   };
   const unexplained = repeated.filter((list) => !lostAttempt(list));
