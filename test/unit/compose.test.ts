@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { DEFAULT_PORTS, STACK_NAMESPACE } from '../../stack/stack';
-import { TEMPORAL_DYNAMIC_CONFIG_FILE, TEMPORAL_SERVER_CONFIG_FILE } from '../../stack/temporal-cluster';
+import os from 'node:os';
+import { TEMPORAL_DYNAMIC_CONFIG_FILE, TEMPORAL_SERVER_CONFIG_FILE, writeDynamicConfig } from '../../stack/temporal-cluster';
 import { TEMPORAL_SERVER_VERSION } from '../../stack/temporal-server-binary';
 import { TEMPORAL_UI_CONFIG_DIR, TEMPORAL_UI_SERVER_VERSION } from '../../stack/temporal-ui-server';
 import { CONFIG_KEYS, DEFAULT_DATABASE_URL } from '../../workers/config';
@@ -197,6 +198,22 @@ describe('one source of truth with the local cluster (npm run services -- --clus
     for (const file of byContainerPath.values()) expect(fs.existsSync(file)).toBe(true);
     // Mounted read-only: the container must not change the repository's files.
     expect(((services.temporal as { volumes?: string[] }).volumes ?? []).every((v) => v.endsWith(':ro'))).toBe(true);
+  });
+
+  test('the deployed dynamic config leaves the testing-only search-attribute refresh off; only a local cluster run turns it on', () => {
+    const KEY = 'system.forceSearchAttributesCacheRefreshOnRead';
+    const valueIn = (file: string) => (parse(fs.readFileSync(file, 'utf8')) as Record<string, { value: unknown }[]>)[KEY]?.[0]?.value;
+    expect(valueIn(TEMPORAL_DYNAMIC_CONFIG_FILE)).toBe(false);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'coursegen-dynamic-config-'));
+    try {
+      expect(valueIn(writeDynamicConfig(path.join(dir, 'local'), undefined))).toBe(true);
+      // The benchmark's override wins over the local switch; the shipped file's other keys are kept.
+      const bench = writeDynamicConfig(path.join(dir, 'bench'), { [KEY]: false });
+      expect(valueIn(bench)).toBe(false);
+      expect(Object.keys(parse(fs.readFileSync(bench, 'utf8')))).toEqual(expect.arrayContaining(Object.keys(parse(fs.readFileSync(TEMPORAL_DYNAMIC_CONFIG_FILE, 'utf8')))));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('every variable the server service sets is one the config template reads (or one the server itself reads)', () => {
