@@ -16,9 +16,9 @@ import { startLlmSimulator, type FaultRule, type LlmSimulator } from '../../simu
 import type { CallRecord } from '../../simulator/types';
 import { METADATA_CRITICAL_SCHEMA_NAME, METADATA_SUPPORT_SCHEMA_NAME, type GenerationJobInput } from '../../workflows/schemas';
 import { ErrorType, type GenerationMetadata, type GenerationResult } from '../../workflows/types';
-import { report, withPg } from '../support/chaos-helpers';
-import { chaosWorkerEnv, spawnWorker, type WorkerEnv, type WorkerProcess } from '../support/chaos-worker';
-import { exampleInput } from '../support/fixtures';
+import { report, withPg } from '../support/observe';
+import { chaosWorkerEnv, spawnWorker, type WorkerEnv, type WorkerProcess } from '../support/worker-process';
+import { exampleInput } from '../fixtures/example-input';
 import { testStackEnv } from '../support/stack-env';
 
 /** Small per-call HTTP timeouts so a hang costs seconds (LLM_*_TIMEOUT_MS), yet 16× the simulated latency, so a

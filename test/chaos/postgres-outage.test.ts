@@ -1,7 +1,7 @@
 // PostgreSQL outage at commit, on a private embedded PostgreSQL (the shared one serves other test files), with a
 // real `tsx workers/main.ts` worker process.
 //
-// Timing: the worker reaches PostgreSQL through a TCP proxy (test/support/chaos-stack.ts) armed on the commit's
+// Timing: the worker reaches PostgreSQL through a TCP proxy (test/support/private-servers.ts) armed on the commit's
 // own queries. When the commit sends the matching query, the proxy drops it, cuts every connection and refuses new
 // ones, and the test stops PostgreSQL for real (fast shutdown). PostgreSQL is started again once the commit has
 // failed at least twice more; the proxy then relays again. Two points of the commit are hit:
@@ -18,10 +18,10 @@ import { startCourseGeneration } from '../../client/start';
 import { startLlmSimulator, type LlmSimulator } from '../../simulator/server';
 import type { GenerationJobInput } from '../../workflows/schemas';
 import type { GenerationResult } from '../../workflows/types';
-import { activities, historyEvents, persistedCounts, report, waitFor, withPg } from '../support/chaos-helpers';
-import { startPrivatePostgres, startTcpProxy, type PrivatePostgres, type Statement, type TcpProxy } from '../support/chaos-stack';
-import { chaosWorkerEnv, spawnWorker, type WorkerEnv, type WorkerProcess } from '../support/chaos-worker';
-import { exampleInput } from '../support/fixtures';
+import { activities, historyEvents, persistedCounts, report, waitFor, withPg } from '../support/observe';
+import { startPrivatePostgres, startTcpProxy, type PrivatePostgres, type Statement, type TcpProxy } from '../support/private-servers';
+import { chaosWorkerEnv, spawnWorker, type WorkerEnv, type WorkerProcess } from '../support/worker-process';
+import { exampleInput } from '../fixtures/example-input';
 
 /** databaseOptions (workflows/options.ts): backoff 1 s × 2^n capped at 30 s; start-to-close 1 minute. */
 const DB_BACKOFF_CAP_MS = 30_000;

@@ -14,10 +14,10 @@ import { startCourseGeneration } from '../../client/start';
 import { startLlmSimulator, type LlmSimulator } from '../../simulator/server';
 import type { GenerationJobInput } from '../../workflows/schemas';
 import { ErrorType } from '../../workflows/types';
-import { historySearchText, report, withPg } from '../support/chaos-helpers';
-import { chaosWorkerEnv, spawnWorker, type WorkerEnv, type WorkerProcess } from '../support/chaos-worker';
+import { historySearchText, report, withPg } from '../support/observe';
+import { chaosWorkerEnv, spawnWorker, type WorkerEnv, type WorkerProcess } from '../support/worker-process';
 import { connectClient, connectWorkerConnection, describeTemporalConnection, loadTemporalConnection } from '../../workers/temporal-connection';
-import { exampleInput } from '../support/fixtures';
+import { exampleInput } from '../fixtures/example-input';
 import { testStackEnv } from '../support/stack-env';
 
 const SECRET_BODY = randomBytes(24).toString('hex');

@@ -7,10 +7,10 @@
 import { Client, Connection } from '@temporalio/client';
 import { startCourseGeneration } from '../../client/start';
 import { startLlmSimulator, type LlmSimulator } from '../../simulator/server';
-import { persistedCounts, report, resultWithin, sectionCallCounts, waitFor } from '../support/chaos-helpers';
-import { startPrivateTemporal, testEngine, type PrivateTemporal } from '../support/chaos-stack';
-import { chaosWorkerEnv, spawnWorker, type WorkerEnv, type WorkerProcess } from '../support/chaos-worker';
-import { exampleInput } from '../support/fixtures';
+import { persistedCounts, report, resultWithin, sectionCallCounts, waitFor } from '../support/observe';
+import { startPrivateTemporal, testEngine, type PrivateTemporal } from '../support/private-servers';
+import { chaosWorkerEnv, spawnWorker, type WorkerEnv, type WorkerProcess } from '../support/worker-process';
+import { exampleInput } from '../fixtures/example-input';
 
 const HEARTBEAT_TIMEOUT_MS = 5_000;
 const SECTION_LATENCY_MS = 3_000;

@@ -3,9 +3,9 @@
 // worker polls again — without a restart of the worker.
 import { startLlmSimulator, type LlmSimulator } from '../../simulator/server';
 import { freePorts } from '../../stack/util';
-import { report, waitFor } from '../support/chaos-helpers';
-import { startPrivateTemporal, type PrivateTemporal } from '../support/chaos-stack';
-import { chaosWorkerEnv, spawnWorker, type WorkerProcess } from '../support/chaos-worker';
+import { report, waitFor } from '../support/observe';
+import { startPrivateTemporal, type PrivateTemporal } from '../support/private-servers';
+import { chaosWorkerEnv, spawnWorker, type WorkerProcess } from '../support/worker-process';
 
 jest.setTimeout(300_000);
 

@@ -18,9 +18,9 @@ import { startCourseGeneration } from '../../client/start';
 import { startLlmSimulator, type LlmSimulator } from '../../simulator/server';
 import type { GenerationJobInput } from '../../workflows/schemas';
 import type { GenerationResult } from '../../workflows/types';
-import { activities, historyEvents, persistedCounts, report, waitFor, withPg } from '../support/chaos-helpers';
-import { chaosWorkerEnv, spawnWorker, type WorkerEnv, type WorkerProcess } from '../support/chaos-worker';
-import { exampleInput } from '../support/fixtures';
+import { activities, historyEvents, persistedCounts, report, waitFor, withPg } from '../support/observe';
+import { chaosWorkerEnv, spawnWorker, type WorkerEnv, type WorkerProcess } from '../support/worker-process';
+import { exampleInput } from '../fixtures/example-input';
 import { testStackEnv } from '../support/stack-env';
 
 const HEARTBEAT_TIMEOUT_MS = 5_000;

@@ -16,9 +16,9 @@ import {
   sectionCallCounts,
   timerStarts,
   waitFor,
-} from '../support/chaos-helpers';
-import { chaosWorkerEnv, spawnWorker, type WorkerEnv, type WorkerProcess } from '../support/chaos-worker';
-import { exampleInput } from '../support/fixtures';
+} from '../support/observe';
+import { chaosWorkerEnv, spawnWorker, type WorkerEnv, type WorkerProcess } from '../support/worker-process';
+import { exampleInput } from '../fixtures/example-input';
 import { testStackEnv } from '../support/stack-env';
 
 /** Small, so a lost worker's LLM call is retried soon (the default is 20 s). */

@@ -11,9 +11,9 @@ import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { startCourseGeneration } from '../../client/start';
 import { startLlmSimulator, type LlmSimulator } from '../../simulator/server';
 import type { GenerationResult } from '../../workflows/types';
-import { activities, historyEvents, report, waitFor, withPg } from '../support/chaos-helpers';
-import { chaosWorkerEnv, spawnWorker, type WorkerEnv, type WorkerProcess } from '../support/chaos-worker';
-import { exampleInput } from '../support/fixtures';
+import { activities, historyEvents, report, waitFor, withPg } from '../support/observe';
+import { chaosWorkerEnv, spawnWorker, type WorkerEnv, type WorkerProcess } from '../support/worker-process';
+import { exampleInput } from '../fixtures/example-input';
 import { testStackEnv } from '../support/stack-env';
 
 const COURSES = 100;
@@ -151,7 +151,7 @@ test('100 courses on three workers, one SIGKILLed and one added mid-run: all com
       list[0].startedAt <= killAt + KILL_SLACK_MS &&
       list[1].status === 200 &&
       (activity?.finalAttempt ?? 1) >= 2 &&
-      ['HEARTBEAT', 'START_TO_CLOSE'].includes(activity.previousAttemptEnded ?? '')
+      ['HEARTBEAT', 'START_TO_CLOSE'].includes(activity?.previousAttemptEnded ?? '')
     );
   };
   const unexplained = repeated.filter((list) => !lostAttempt(list));

@@ -1,5 +1,5 @@
 // PostgreSQL outage on the cluster: one private PostgreSQL holds both Temporal's databases (a private production
-// server on it, test/support/chaos-stack.ts startPrivateTemporal) and the project's tables, so stopping it takes
+// server on it, test/support/private-servers.ts startPrivateTemporal) and the project's tables, so stopping it takes
 // Temporal and the course data down together, as in a deployment where both share one database server. The worker
 // is a real `tsx workers/main.ts` process reaching PostgreSQL through the TCP proxy armed on the commit's first
 // query; Temporal's server connects directly and loses its database when PostgreSQL stops (fast shutdown).
@@ -18,7 +18,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { startCourseGeneration } from '../../client/start';
 import { startLlmSimulator, type LlmSimulator } from '../../simulator/server';
-import { activities, historyEvents, persistedCounts, report, resultWithin, sectionCallCounts, waitFor, withPg } from '../support/chaos-helpers';
+import { activities, historyEvents, persistedCounts, report, resultWithin, sectionCallCounts, waitFor, withPg } from '../support/observe';
 import {
   startPrivatePostgres,
   startPrivateTemporal,
@@ -26,9 +26,9 @@ import {
   type PrivatePostgres,
   type PrivateTemporal,
   type TcpProxy,
-} from '../support/chaos-stack';
-import { chaosWorkerEnv, spawnWorker, type WorkerEnv, type WorkerProcess } from '../support/chaos-worker';
-import { exampleInput } from '../support/fixtures';
+} from '../support/private-servers';
+import { chaosWorkerEnv, spawnWorker, type WorkerEnv, type WorkerProcess } from '../support/worker-process';
+import { exampleInput } from '../fixtures/example-input';
 import { courseWorkflowId } from '../../workflows/types';
 
 /** Past the commit's first three backoffs, so it fails several times while both are down. */

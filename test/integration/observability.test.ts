@@ -9,8 +9,8 @@ import { loadClientConfig, type ClientConfig } from '../../client/config';
 import type { StatsReport } from '../../client/stats/report';
 import { startLlmSimulator, type LlmSimulator } from '../../simulator/server';
 import { freePorts } from '../../stack/util';
-import { chaosWorkerEnv, spawnWorker, type WorkerEnv, type WorkerProcess } from '../support/chaos-worker';
-import { exampleInput } from '../support/fixtures';
+import { chaosWorkerEnv, spawnWorker, type WorkerEnv, type WorkerProcess } from '../support/worker-process';
+import { exampleInput } from '../fixtures/example-input';
 import { createScratchDatabase, FAST_TIME_FACTOR, runGenerate } from '../support/pipeline';
 import { testStackEnv } from '../support/stack-env';
 

@@ -13,7 +13,7 @@ export interface TestStackEnv {
   /** 'cluster': the production server on the run's PostgreSQL (jest.cluster.config.js); 'dev': the dev server. */
   engine: 'dev' | 'cluster';
   /** The cluster's server process, e.g. to measure its CPU; the shared server is never stopped by a test
-   *  (a test that stops Temporal starts its own: test/support/chaos-stack.ts startPrivateTemporal). */
+   *  (a test that stops Temporal starts its own: test/support/private-servers.ts startPrivateTemporal). */
   temporalServerPid?: number;
 }
 

