@@ -13,14 +13,13 @@
 //     commit retries with the same backoff.
 //
 // In both cases the course row is written once and every LLM call is in the ledger exactly once.
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
 import { startCourseGeneration } from '../../client/start';
-import { startLlmSimulator, type LlmSimulator } from '../../simulator/server';
 import type { GenerationJobInput } from '../../workflows/schemas';
 import type { GenerationResult } from '../../workflows/types';
 import { activities, historyEvents, persistedCounts, report, waitFor, withPg } from '../support/observe';
 import { startPrivatePostgres, startTcpProxy, type PrivatePostgres, type Statement, type TcpProxy } from '../support/private-servers';
-import { chaosWorkerEnv, spawnWorker, type WorkerEnv, type WorkerProcess } from '../support/worker-process';
+import { startWorkerProcessRun, type WorkerProcess, type WorkerProcessRun } from '../support/worker-process';
 import { exampleInput } from '../fixtures/example-input';
 
 /** databaseOptions (workflows/options.ts): backoff 1 s × 2^n capped at 30 s; start-to-close 1 minute. */
@@ -32,33 +31,25 @@ jest.setTimeout(300_000);
 
 let pg: PrivatePostgres;
 let proxy: TcpProxy;
-let sim: LlmSimulator;
-let env: WorkerEnv;
+let run: WorkerProcessRun;
 let worker: WorkerProcess;
-let connection: Connection;
-let client: Client;
 
 beforeAll(async () => {
   pg = await startPrivatePostgres();
   proxy = await startTcpProxy(pg.port);
-  sim = await startLlmSimulator({ port: 0, quiet: true, timeFactor: 1, latencyMs: { metadata: 200, section: 300 } });
-  env = chaosWorkerEnv({
+  run = await startWorkerProcessRun({
     taskQueuePrefix: 'chaos-pg',
-    llmUrl: sim.url,
     apiKey: 'chaos-pg-key-not-secret',
+    simulator: { latencyMs: { metadata: 200, section: 300 } },
     databaseUrl: proxy.wrap(pg.databaseUrl),
     settings: { HEARTBEAT_TIMEOUT_MS: '5000', SECTION_GROUP_DELAY_MS: '200' },
   });
-  connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
-  client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
-  worker = await spawnWorker(env);
+  worker = await run.spawn();
 });
 
 afterAll(async () => {
-  await worker?.stop();
-  await connection?.close();
+  await run?.stop();
   await proxy?.close();
-  await sim?.close();
   await pg?.dispose();
 });
 
@@ -94,7 +85,7 @@ async function expectWrittenOnce(input: GenerationJobInput, result: GenerationRe
   expect(counts.courseRows).toBe(1);
   expect(counts.ledgerDuplicates).toBe(0);
   // Every LLM call of the run is in the ledger exactly once.
-  expect(counts.ledgerRows).toBe(sim.stats().requests - llmCallsBefore);
+  expect(counts.ledgerRows).toBe(run.sim.stats().requests - llmCallsBefore);
   expect(counts.artifacts).toMatchObject({ metadata: 1, section: 3, course_structure: 1 });
   const row = await withPg(pg.databaseUrl, async (c) => (await c.query('SELECT * FROM courses WHERE course_id = $1', [input.course_id])).rows[0]);
   expect(row).toMatchObject({ generation_status: 'completed', run_id: result.run_id });
@@ -104,10 +95,10 @@ async function expectWrittenOnce(input: GenerationJobInput, result: GenerationRe
 
 test('PostgreSQL down when the commit starts: the commit retries with backoff and writes the course once', async () => {
   const input = exampleInput({ sections: 3 });
-  const before = sim.stats().requests;
+  const before = run.sim.stats().requests;
   // The commit's first query loads the sanitised structure; nothing else of a generation run reads that artifact.
   const outage = outageOn((s) => s.query.startsWith('SELECT payload FROM generation_artifacts') && s.params.includes('course_structure'));
-  const { handle } = await startCourseGeneration(client, input, { taskQueue: env.TEMPORAL_TASK_QUEUE });
+  const { handle } = await startCourseGeneration(run.client, input, { taskQueue: run.env.TEMPORAL_TASK_QUEUE });
   const downAt = await outage;
   const failing = await waitFor(
     'the commit to fail twice more while PostgreSQL is down',
@@ -139,9 +130,9 @@ test('PostgreSQL down when the commit starts: the commit retries with backoff an
 
 test('PostgreSQL down in the middle of the commit transaction: the run completes once (the worker process dies: product bug)', async () => {
   const input = exampleInput({ sections: 3 });
-  const before = sim.stats().requests;
+  const before = run.sim.stats().requests;
   const outage = outageOn((s) => s.query.startsWith('INSERT INTO courses') && s.query.includes('course_structure'));
-  const { handle } = await startCourseGeneration(client, input, { taskQueue: env.TEMPORAL_TASK_QUEUE });
+  const { handle } = await startCourseGeneration(run.client, input, { taskQueue: run.env.TEMPORAL_TASK_QUEUE });
   const downAt = await outage;
   // Does the worker survive losing its connection mid-transaction? Give it a moment to die if it is going to.
   const crashed = await waitFor('the worker to exit', () => worker.hasExited(), { timeoutMs: 3_000 }).catch(() => false);
@@ -155,7 +146,7 @@ test('PostgreSQL down in the middle of the commit transaction: the run completes
   }
   const upAt = await endOutage();
   // A supervisor would restart a dead worker; so does the test.
-  if (crashed) worker = await spawnWorker(env);
+  if (crashed) worker = await run.spawn();
 
   const result = (await handle.result()) as GenerationResult;
   const { counts, committedAt } = await expectWrittenOnce(input, result, before);

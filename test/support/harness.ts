@@ -1,5 +1,7 @@
-// Temporal plumbing for tests: one workflow bundle per test file, connections to the run's server, a worker per
-// test on its own task queue (on mocked activities for workflow tests), and an mTLS server for the TLS tests.
+// Temporal plumbing for tests: workflow bundle, connections, a worker on mocked activities, an mTLS server.
+//
+// One workflow bundle per test file and connections to the run's server; workflow tests run a worker per test on
+// its own task queue with the mocked activities below; the TLS tests start a production server requiring mTLS.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';

