@@ -18,7 +18,7 @@ import { startCourseGeneration } from '../../client/start';
 import type { GenerationJobInput } from '../../workflows/schemas';
 import type { GenerationResult } from '../../workflows/types';
 import { activities, historyEvents, persistedCounts, report, waitFor, withPg } from '../support/observe';
-import { startPrivatePostgres, startTcpProxy, type PrivatePostgres, type Statement, type TcpProxy } from '../support/private-servers';
+import { startProxiedPostgres, type ProxiedPostgres } from '../support/private-servers';
 import { startWorkerProcessRun, type WorkerProcess, type WorkerProcessRun } from '../support/worker-process';
 import { exampleInput } from '../fixtures/example-input';
 
@@ -29,19 +29,17 @@ const MARGIN_MS = 5_000;
 
 jest.setTimeout(300_000);
 
-let pg: PrivatePostgres;
-let proxy: TcpProxy;
+let pg: ProxiedPostgres;
 let run: WorkerProcessRun;
 let worker: WorkerProcess;
 
 beforeAll(async () => {
-  pg = await startPrivatePostgres();
-  proxy = await startTcpProxy(pg.port);
+  pg = await startProxiedPostgres();
   run = await startWorkerProcessRun({
     taskQueuePrefix: 'chaos-pg',
     apiKey: 'chaos-pg-key-not-secret',
     simulator: { latencyMs: { metadata: 200, section: 300 } },
-    databaseUrl: proxy.wrap(pg.databaseUrl),
+    databaseUrl: pg.workerUrl,
     settings: { HEARTBEAT_TIMEOUT_MS: '5000', SECTION_GROUP_DELAY_MS: '200' },
   });
   worker = await run.spawn();
@@ -49,7 +47,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await run?.stop();
-  await proxy?.close();
   await pg?.dispose();
 });
 
@@ -62,22 +59,6 @@ interface PendingActivity {
 async function pendingCommit(handle: WorkflowHandle): Promise<PendingActivity | undefined> {
   const pending = ((await handle.describe()).raw.pendingActivities ?? []) as PendingActivity[];
   return pending.find((a) => a.activityType?.name === 'commitCourseActivity');
-}
-
-/** Arms the proxy on `pattern` and resolves (with the time) once the outage has begun and PostgreSQL is down. */
-function outageOn(test: (statement: Statement) => boolean): Promise<number> {
-  return new Promise((resolve, reject) => {
-    proxy.arm(test, () => {
-      const at = Date.now();
-      pg.stop().then(() => resolve(at), reject);
-    });
-  });
-}
-
-async function endOutage(): Promise<number> {
-  await pg.start();
-  await proxy.restore();
-  return Date.now();
 }
 
 async function expectWrittenOnce(input: GenerationJobInput, result: GenerationResult, llmCallsBefore: number) {
@@ -97,7 +78,7 @@ test('PostgreSQL down when the commit starts: the commit retries with backoff an
   const input = exampleInput({ sections: 3 });
   const before = run.sim.stats().requests;
   // The commit's first query loads the sanitised structure; nothing else of a generation run reads that artifact.
-  const outage = outageOn((s) => s.query.startsWith('SELECT payload FROM generation_artifacts') && s.params.includes('course_structure'));
+  const outage = pg.outageOn((s) => s.query.startsWith('SELECT payload FROM generation_artifacts') && s.params.includes('course_structure'));
   const { handle } = await startCourseGeneration(run.client, input, { taskQueue: run.env.TEMPORAL_TASK_QUEUE });
   const downAt = await outage;
   const failing = await waitFor(
@@ -109,7 +90,7 @@ test('PostgreSQL down when the commit starts: the commit retries with backoff an
     { timeoutMs: 60_000, intervalMs: 250 },
   );
   expect(failing.lastFailure?.message).toMatch(/PostgreSQL/);
-  const upAt = await endOutage();
+  const upAt = await pg.endOutage();
 
   const result = (await handle.result()) as GenerationResult;
   expect(worker.hasExited()).toBe(false);
@@ -131,7 +112,7 @@ test('PostgreSQL down when the commit starts: the commit retries with backoff an
 test('PostgreSQL down in the middle of the commit transaction: the run completes once (the worker process dies: product bug)', async () => {
   const input = exampleInput({ sections: 3 });
   const before = run.sim.stats().requests;
-  const outage = outageOn((s) => s.query.startsWith('INSERT INTO courses') && s.query.includes('course_structure'));
+  const outage = pg.outageOn((s) => s.query.startsWith('INSERT INTO courses') && s.query.includes('course_structure'));
   const { handle } = await startCourseGeneration(run.client, input, { taskQueue: run.env.TEMPORAL_TASK_QUEUE });
   const downAt = await outage;
   // Does the worker survive losing its connection mid-transaction? Give it a moment to die if it is going to.
@@ -144,7 +125,7 @@ test('PostgreSQL down in the middle of the commit transaction: the run completes
       { timeoutMs: 60_000, intervalMs: 250 },
     );
   }
-  const upAt = await endOutage();
+  const upAt = await pg.endOutage();
   // A supervisor would restart a dead worker; so does the test.
   if (crashed) worker = await run.spawn();
 

@@ -17,14 +17,7 @@
 // workers an attempt retried on another one would ask again (bounded by the number of workers holding the answer).
 import { startCourseGeneration } from '../../client/start';
 import { activities, historyEvents, persistedCounts, report, resultWithin, sectionCallCounts, waitFor, withPg } from '../support/observe';
-import {
-  startPrivatePostgres,
-  startPrivateTemporal,
-  startTcpProxy,
-  type PrivatePostgres,
-  type PrivateTemporal,
-  type TcpProxy,
-} from '../support/private-servers';
+import { startPrivateTemporal, startProxiedPostgres, type PrivateTemporal, type ProxiedPostgres } from '../support/private-servers';
 import { startWorkerProcessRun, type WorkerProcess, type WorkerProcessRun } from '../support/worker-process';
 import { exampleInput } from '../fixtures/example-input';
 import { courseWorkflowId } from '../../workflows/types';
@@ -36,23 +29,21 @@ const RECOVERY_BOUND_MS = 30_000 + 30_000;
 
 jest.setTimeout(300_000);
 
-let pg: PrivatePostgres;
+let pg: ProxiedPostgres;
 let temporal: PrivateTemporal;
-let proxy: TcpProxy;
 let run: WorkerProcessRun;
 let worker: WorkerProcess;
 
 beforeAll(async () => {
-  pg = await startPrivatePostgres();
+  pg = await startProxiedPostgres();
   temporal = await startPrivateTemporal(undefined, { postgresUrl: pg.databaseUrl });
-  proxy = await startTcpProxy(pg.port);
   // Sections take long enough for the outage to begin while a group is in flight.
   run = await startWorkerProcessRun({
     taskQueuePrefix: 'cluster-pg',
     apiKey: 'cluster-pg-key-not-secret',
     simulator: { latencyMs: { metadata: 200, section: 2_000 } },
     temporal,
-    databaseUrl: proxy.wrap(pg.databaseUrl),
+    databaseUrl: pg.workerUrl,
     settings: { HEARTBEAT_TIMEOUT_MS: '5000', SECTION_GROUP_DELAY_MS: '200' },
   });
   worker = await run.spawn();
@@ -60,7 +51,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await run?.stop();
-  await proxy?.close();
   await temporal?.dispose();
   await pg?.dispose();
 });
@@ -68,24 +58,15 @@ afterAll(async () => {
 test('PostgreSQL (Temporal and the course data) down when the commit starts: both recover and the course is written once', async () => {
   const input = exampleInput({ sections: 3 });
   const before = run.sim.stats().requests;
-  const downAt = await new Promise<number>((resolve, reject) => {
-    proxy.arm(
-      (s) => s.query.startsWith('SELECT payload FROM generation_artifacts') && s.params.includes('course_structure'),
-      () => {
-        const at = Date.now();
-        pg.stop().then(() => resolve(at), reject);
-      },
-    );
-    startCourseGeneration(run.client, input, { taskQueue: run.env.TEMPORAL_TASK_QUEUE }).catch(reject);
-  });
+  const outage = pg.outageOn((s) => s.query.startsWith('SELECT payload FROM generation_artifacts') && s.params.includes('course_structure'));
+  await startCourseGeneration(run.client, input, { taskQueue: run.env.TEMPORAL_TASK_QUEUE });
+  const downAt = await outage;
   const handle = run.client.workflow.getHandle(courseWorkflowId(input.course_id));
   // Temporal is down with its database: the frontend answers but cannot read the workflow (asked with a short
   // deadline: the server itself waits on its database for much longer).
   const describedDuringOutage = await run.connection.withDeadline(Date.now() + 3_000, () => handle.describe()).then(() => true, () => false);
   await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS - (Date.now() - downAt)));
-  await pg.start();
-  await proxy.restore();
-  const upAt = Date.now();
+  const upAt = await pg.endOutage();
 
   const result = await resultWithin(handle, 180_000);
   const doneAt = Date.now();
@@ -123,15 +104,11 @@ test('PostgreSQL (Temporal and the course data) down while a section group is in
   const inFlight = () => run.sim.stats().calls.filter((c) => c.kind === 'section' && !c.endedAt).length;
   const { handle } = await startCourseGeneration(run.client, input, { taskQueue: run.env.TEMPORAL_TASK_QUEUE });
   await waitFor('group 1 in flight', () => inFlight() === 4, { timeoutMs: 90_000, intervalMs: 50 });
-  const downAt = Date.now();
-  await proxy.cut();
-  await pg.stop();
+  const downAt = await pg.outageNow();
   // The group's LLM calls finish while both are down: their results meet neither the ledger nor Temporal.
   await waitFor('group 1 answered', () => inFlight() === 0, { timeoutMs: 30_000 });
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, OUTAGE_MS - (Date.now() - downAt))));
-  await pg.start();
-  await proxy.restore();
-  const upAt = Date.now();
+  const upAt = await pg.endOutage();
 
   const workerSurvived = !worker.hasExited();
   if (!workerSurvived) worker = await run.spawn();

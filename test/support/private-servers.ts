@@ -369,3 +369,56 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     },
   };
 }
+
+/** A private PostgreSQL that workers reach through a TCP proxy, so that a test starts an outage at an exact point. */
+export interface ProxiedPostgres {
+  /** Straight to PostgreSQL: for the test's own reads and for a private Temporal on it. */
+  databaseUrl: string;
+  /** Through the proxy: for workers. */
+  workerUrl: string;
+  /** Arms the proxy on the first statement matching `test`, which starts the outage instead of running; resolves
+   * with the time it came once PostgreSQL is down. */
+  outageOn(test: (statement: Statement) => boolean): Promise<number>;
+  /** Starts the outage now: every connection cut, PostgreSQL stopped. Resolves with the time it began. */
+  outageNow(): Promise<number>;
+  /** Starts PostgreSQL again, then lets the proxy relay again. Resolves with the time it is back. */
+  endOutage(): Promise<number>;
+  dispose(): Promise<void>;
+}
+
+export async function startProxiedPostgres(): Promise<ProxiedPostgres> {
+  const pg = await startPrivatePostgres();
+  let proxy: TcpProxy;
+  try {
+    proxy = await startTcpProxy(pg.port);
+  } catch (error) {
+    await pg.dispose();
+    throw error;
+  }
+  return {
+    databaseUrl: pg.databaseUrl,
+    workerUrl: proxy.wrap(pg.databaseUrl),
+    outageOn: (test) =>
+      new Promise((resolve, reject) => {
+        proxy.arm(test, () => {
+          const at = Date.now();
+          pg.stop().then(() => resolve(at), reject);
+        });
+      }),
+    async outageNow() {
+      const at = Date.now();
+      await proxy.cut();
+      await pg.stop();
+      return at;
+    },
+    async endOutage() {
+      await pg.start();
+      await proxy.restore();
+      return Date.now();
+    },
+    async dispose() {
+      await proxy.close();
+      await pg.dispose();
+    },
+  };
+}
