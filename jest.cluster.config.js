@@ -1,7 +1,7 @@
 // The suites that run on the production-shaped Temporal (stack/temporal-cluster.ts: the real server on the run's
 // PostgreSQL) after the dev-server run of jest.config.js: the cluster-only files in test/cluster/ and the existing
 // files rerun unchanged on the cluster. The same globalSetup starts the cluster instead of the dev server when
-// COURSEGEN_TEST_ENGINE=cluster; jest workers inherit it, and test/support/chaos-stack.ts startPrivateTemporal then
+// COURSEGEN_TEST_ENGINE=cluster; jest workers inherit it, and test/support/private-servers.ts startPrivateTemporal then
 // gives a test that stops Temporal a private server of the same kind.
 process.env.COURSEGEN_TEST_ENGINE = 'cluster';
 const base = require('./jest.config');

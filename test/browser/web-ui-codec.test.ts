@@ -17,7 +17,7 @@ import { freePorts } from '../../stack/util';
 import { buildWorker, type BuiltWorker } from '../../workers/build-worker';
 import { loadConfig } from '../../workers/config';
 import { AesGcmPayloadCodec, parseCodecKeys } from '../../workers/payload-codec';
-import { exampleInput } from '../support/fixtures';
+import { exampleInput } from '../fixtures/example-input';
 import { createHarness, type Harness } from '../support/harness';
 import { runGenerate, startPipeline, type Pipeline } from '../support/pipeline';
 import { testStackEnv, uniqueTaskQueue } from '../support/stack-env';

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
-import { exampleInput } from '../support/fixtures';
+import { exampleInput } from '../fixtures/example-input';
 import { createHarness, type Harness } from '../support/harness';
 import { startPipeline, type Pipeline } from '../support/pipeline';
 import { testStackEnv } from '../support/stack-env';

@@ -11,10 +11,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import { GenerationJobInputSchema } from '../../workflows/schemas';
 import { ErrorType, WORKFLOW_TYPE } from '../../workflows/types';
 import { generateBadInputs, type BadInput } from '../fixtures/bad-inputs';
-import { report, withPg } from '../support/chaos-helpers';
+import { report, withPg } from '../support/observe';
 import { startPipeline, writeInputFile, type Pipeline } from '../support/pipeline';
-import { PROJECT_ROOT } from '../support/chaos-worker';
-import { exampleInput } from '../support/fixtures';
+import { PROJECT_ROOT } from '../support/worker-process';
+import { exampleInput } from '../fixtures/example-input';
 import { createHarness, type Harness } from '../support/harness';
 
 /** Temporal's default maximum payload (blob) size. */

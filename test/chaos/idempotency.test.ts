@@ -3,9 +3,9 @@
 // `--rerun` starts a new one, and its commit replaces the course row in one transaction — the row is never missing,
 // never half-updated (its run_id and its metadata's run_id always agree) and ends up once, with the new run_id.
 import { courseWorkflowId } from '../../workflows/types';
-import { persistedCounts, report, waitFor, withPg } from '../support/chaos-helpers';
+import { persistedCounts, report, waitFor, withPg } from '../support/observe';
 import { startPipeline, type Pipeline } from '../support/pipeline';
-import { exampleInput } from '../support/fixtures';
+import { exampleInput } from '../fixtures/example-input';
 import { createHarness, type Harness } from '../support/harness';
 
 jest.setTimeout(180_000);

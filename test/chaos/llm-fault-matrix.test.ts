@@ -9,16 +9,15 @@
 // (METADATA_ROUTING=hybrid): a metadata fault hits the critical half (schema course_metadata_critical), a
 // support-metadata fault the support half; the other half's call is not repeated.
 import { randomBytes } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
 import { describeFailure } from '../../client/generate';
 import { startCourseGeneration } from '../../client/start';
-import { startLlmSimulator, type FaultRule, type LlmSimulator } from '../../simulator/server';
+import type { FaultRule } from '../../simulator/server';
 import type { CallRecord } from '../../simulator/types';
 import { METADATA_CRITICAL_SCHEMA_NAME, METADATA_SUPPORT_SCHEMA_NAME, type GenerationJobInput } from '../../workflows/schemas';
 import { ErrorType, type GenerationMetadata, type GenerationResult } from '../../workflows/types';
-import { report, withPg } from '../support/chaos-helpers';
-import { chaosWorkerEnv, spawnWorker, type WorkerEnv, type WorkerProcess } from '../support/chaos-worker';
-import { exampleInput } from '../support/fixtures';
+import { report, withPg } from '../support/observe';
+import { startWorkerProcessRun, type WorkerProcess, type WorkerProcessRun } from '../support/worker-process';
+import { exampleInput } from '../fixtures/example-input';
 import { testStackEnv } from '../support/stack-env';
 
 /** Small per-call HTTP timeouts so a hang costs seconds (LLM_*_TIMEOUT_MS), yet 16× the simulated latency, so a
@@ -168,18 +167,14 @@ const ROWS: Row[] = [
 
 jest.setTimeout(240_000);
 
-let sim: LlmSimulator;
-let env: WorkerEnv;
+let run: WorkerProcessRun;
 let worker: WorkerProcess;
-let connection: Connection;
-let client: Client;
 
 beforeAll(async () => {
-  sim = await startLlmSimulator({ port: 0, quiet: true, timeFactor: 1, latencyMs: { metadata: 150, section: 250 } });
-  env = chaosWorkerEnv({
+  run = await startWorkerProcessRun({
     taskQueuePrefix: 'chaos-matrix',
-    llmUrl: sim.url,
     apiKey: 'chaos-matrix-key-not-secret',
+    simulator: { latencyMs: { metadata: 150, section: 250 } },
     settings: {
       LLM_METADATA_TIMEOUT_MS: String(LLM_TIMEOUT_MS),
       LLM_SECTION_TIMEOUT_MS: String(LLM_TIMEOUT_MS),
@@ -188,16 +183,10 @@ beforeAll(async () => {
       METADATA_ROUTING: 'hybrid',
     },
   });
-  connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
-  client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
-  worker = await spawnWorker(env);
+  worker = await run.spawn();
 });
 
-afterAll(async () => {
-  await worker?.stop();
-  await connection?.close();
-  await sim?.close();
-});
+afterAll(() => run?.stop());
 
 const SCHEMA_OF = { metadata: METADATA_CRITICAL_SCHEMA_NAME, metadata_support: METADATA_SUPPORT_SCHEMA_NAME };
 
@@ -230,9 +219,9 @@ interface RowOutcome {
   elapsedMs: number;
 }
 
-async function run(prepared: Prepared): Promise<RowOutcome> {
+async function runRow(prepared: Prepared): Promise<RowOutcome> {
   const started = Date.now();
-  const { handle } = await startCourseGeneration(client, prepared.input, { taskQueue: env.TEMPORAL_TASK_QUEUE });
+  const { handle } = await startCourseGeneration(run.client, prepared.input, { taskQueue: run.env.TEMPORAL_TASK_QUEUE });
   const deadline = new Promise<never>((_, reject) =>
     setTimeout(() => reject(new Error(`row "${prepared.row.name}" still running after ${ROW_DEADLINE_MS} ms`)), ROW_DEADLINE_MS).unref(),
   );
@@ -247,10 +236,10 @@ async function run(prepared: Prepared): Promise<RowOutcome> {
 
 test('every LLM fault either recovers with the retry visible in the metadata, or fails with its named type', async () => {
   const prepared = ROWS.map(prepare);
-  sim.configure({ faults: prepared.map((p) => p.rule) });
-  sim.resetStats();
-  const outcomes = await Promise.all(prepared.map(run));
-  const calls = sim.stats().calls;
+  run.sim.configure({ faults: prepared.map((p) => p.rule) });
+  run.sim.resetStats();
+  const outcomes = await Promise.all(prepared.map(runRow));
+  const calls = run.sim.stats().calls;
   const { databaseUrl } = testStackEnv();
 
   const lines: string[] = [];

@@ -1,7 +1,7 @@
 // PostgreSQL outage at commit, on a private embedded PostgreSQL (the shared one serves other test files), with a
 // real `tsx workers/main.ts` worker process.
 //
-// Timing: the worker reaches PostgreSQL through a TCP proxy (test/support/chaos-stack.ts) armed on the commit's
+// Timing: the worker reaches PostgreSQL through a TCP proxy (test/support/private-servers.ts) armed on the commit's
 // own queries. When the commit sends the matching query, the proxy drops it, cuts every connection and refuses new
 // ones, and the test stops PostgreSQL for real (fast shutdown). PostgreSQL is started again once the commit has
 // failed at least twice more; the proxy then relays again. Two points of the commit are hit:
@@ -13,15 +13,14 @@
 //     commit retries with the same backoff.
 //
 // In both cases the course row is written once and every LLM call is in the ledger exactly once.
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
 import { startCourseGeneration } from '../../client/start';
-import { startLlmSimulator, type LlmSimulator } from '../../simulator/server';
 import type { GenerationJobInput } from '../../workflows/schemas';
 import type { GenerationResult } from '../../workflows/types';
-import { activities, historyEvents, persistedCounts, report, waitFor, withPg } from '../support/chaos-helpers';
-import { startPrivatePostgres, startTcpProxy, type PrivatePostgres, type Statement, type TcpProxy } from '../support/chaos-stack';
-import { chaosWorkerEnv, spawnWorker, type WorkerEnv, type WorkerProcess } from '../support/chaos-worker';
-import { exampleInput } from '../support/fixtures';
+import { activities, historyEvents, persistedCounts, report, waitFor, withPg } from '../support/observe';
+import { startProxiedPostgres, type ProxiedPostgres } from '../support/private-servers';
+import { startWorkerProcessRun, type WorkerProcess, type WorkerProcessRun } from '../support/worker-process';
+import { exampleInput } from '../fixtures/example-input';
 
 /** databaseOptions (workflows/options.ts): backoff 1 s × 2^n capped at 30 s; start-to-close 1 minute. */
 const DB_BACKOFF_CAP_MS = 30_000;
@@ -30,35 +29,24 @@ const MARGIN_MS = 5_000;
 
 jest.setTimeout(300_000);
 
-let pg: PrivatePostgres;
-let proxy: TcpProxy;
-let sim: LlmSimulator;
-let env: WorkerEnv;
+let pg: ProxiedPostgres;
+let run: WorkerProcessRun;
 let worker: WorkerProcess;
-let connection: Connection;
-let client: Client;
 
 beforeAll(async () => {
-  pg = await startPrivatePostgres();
-  proxy = await startTcpProxy(pg.port);
-  sim = await startLlmSimulator({ port: 0, quiet: true, timeFactor: 1, latencyMs: { metadata: 200, section: 300 } });
-  env = chaosWorkerEnv({
+  pg = await startProxiedPostgres();
+  run = await startWorkerProcessRun({
     taskQueuePrefix: 'chaos-pg',
-    llmUrl: sim.url,
     apiKey: 'chaos-pg-key-not-secret',
-    databaseUrl: proxy.wrap(pg.databaseUrl),
+    simulator: { latencyMs: { metadata: 200, section: 300 } },
+    databaseUrl: pg.workerUrl,
     settings: { HEARTBEAT_TIMEOUT_MS: '5000', SECTION_GROUP_DELAY_MS: '200' },
   });
-  connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
-  client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
-  worker = await spawnWorker(env);
+  worker = await run.spawn();
 });
 
 afterAll(async () => {
-  await worker?.stop();
-  await connection?.close();
-  await proxy?.close();
-  await sim?.close();
+  await run?.stop();
   await pg?.dispose();
 });
 
@@ -73,28 +61,12 @@ async function pendingCommit(handle: WorkflowHandle): Promise<PendingActivity | 
   return pending.find((a) => a.activityType?.name === 'commitCourseActivity');
 }
 
-/** Arms the proxy on `pattern` and resolves (with the time) once the outage has begun and PostgreSQL is down. */
-function outageOn(test: (statement: Statement) => boolean): Promise<number> {
-  return new Promise((resolve, reject) => {
-    proxy.arm(test, () => {
-      const at = Date.now();
-      pg.stop().then(() => resolve(at), reject);
-    });
-  });
-}
-
-async function endOutage(): Promise<number> {
-  await pg.start();
-  await proxy.restore();
-  return Date.now();
-}
-
 async function expectWrittenOnce(input: GenerationJobInput, result: GenerationResult, llmCallsBefore: number) {
   const counts = await persistedCounts(pg.databaseUrl, input.course_id);
   expect(counts.courseRows).toBe(1);
   expect(counts.ledgerDuplicates).toBe(0);
   // Every LLM call of the run is in the ledger exactly once.
-  expect(counts.ledgerRows).toBe(sim.stats().requests - llmCallsBefore);
+  expect(counts.ledgerRows).toBe(run.sim.stats().requests - llmCallsBefore);
   expect(counts.artifacts).toMatchObject({ metadata: 1, section: 3, course_structure: 1 });
   const row = await withPg(pg.databaseUrl, async (c) => (await c.query('SELECT * FROM courses WHERE course_id = $1', [input.course_id])).rows[0]);
   expect(row).toMatchObject({ generation_status: 'completed', run_id: result.run_id });
@@ -104,10 +76,10 @@ async function expectWrittenOnce(input: GenerationJobInput, result: GenerationRe
 
 test('PostgreSQL down when the commit starts: the commit retries with backoff and writes the course once', async () => {
   const input = exampleInput({ sections: 3 });
-  const before = sim.stats().requests;
+  const before = run.sim.stats().requests;
   // The commit's first query loads the sanitised structure; nothing else of a generation run reads that artifact.
-  const outage = outageOn((s) => s.query.startsWith('SELECT payload FROM generation_artifacts') && s.params.includes('course_structure'));
-  const { handle } = await startCourseGeneration(client, input, { taskQueue: env.TEMPORAL_TASK_QUEUE });
+  const outage = pg.outageOn((s) => s.query.startsWith('SELECT payload FROM generation_artifacts') && s.params.includes('course_structure'));
+  const { handle } = await startCourseGeneration(run.client, input, { taskQueue: run.env.TEMPORAL_TASK_QUEUE });
   const downAt = await outage;
   const failing = await waitFor(
     'the commit to fail twice more while PostgreSQL is down',
@@ -118,7 +90,7 @@ test('PostgreSQL down when the commit starts: the commit retries with backoff an
     { timeoutMs: 60_000, intervalMs: 250 },
   );
   expect(failing.lastFailure?.message).toMatch(/PostgreSQL/);
-  const upAt = await endOutage();
+  const upAt = await pg.endOutage();
 
   const result = (await handle.result()) as GenerationResult;
   expect(worker.hasExited()).toBe(false);
@@ -139,9 +111,9 @@ test('PostgreSQL down when the commit starts: the commit retries with backoff an
 
 test('PostgreSQL down in the middle of the commit transaction: the run completes once (the worker process dies: product bug)', async () => {
   const input = exampleInput({ sections: 3 });
-  const before = sim.stats().requests;
-  const outage = outageOn((s) => s.query.startsWith('INSERT INTO courses') && s.query.includes('course_structure'));
-  const { handle } = await startCourseGeneration(client, input, { taskQueue: env.TEMPORAL_TASK_QUEUE });
+  const before = run.sim.stats().requests;
+  const outage = pg.outageOn((s) => s.query.startsWith('INSERT INTO courses') && s.query.includes('course_structure'));
+  const { handle } = await startCourseGeneration(run.client, input, { taskQueue: run.env.TEMPORAL_TASK_QUEUE });
   const downAt = await outage;
   // Does the worker survive losing its connection mid-transaction? Give it a moment to die if it is going to.
   const crashed = await waitFor('the worker to exit', () => worker.hasExited(), { timeoutMs: 3_000 }).catch(() => false);
@@ -153,9 +125,9 @@ test('PostgreSQL down in the middle of the commit transaction: the run completes
       { timeoutMs: 60_000, intervalMs: 250 },
     );
   }
-  const upAt = await endOutage();
+  const upAt = await pg.endOutage();
   // A supervisor would restart a dead worker; so does the test.
-  if (crashed) worker = await spawnWorker(env);
+  if (crashed) worker = await run.spawn();
 
   const result = (await handle.result()) as GenerationResult;
   const { counts, committedAt } = await expectWrittenOnce(input, result, before);

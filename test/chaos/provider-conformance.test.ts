@@ -12,8 +12,8 @@ import type { FaultRule } from '../../simulator/server';
 import type { CallRecord } from '../../simulator/types';
 import type { GenerationJobInput } from '../../workflows/schemas';
 import { courseWorkflowId, ErrorType } from '../../workflows/types';
-import { report } from '../support/chaos-helpers';
-import { exampleInput } from '../support/fixtures';
+import { report } from '../support/observe';
+import { exampleInput } from '../fixtures/example-input';
 import { usePipeline, type Pipeline } from '../support/pipeline';
 
 // The metadata ladder has two models, one fewer than the retry policy's three attempts: a refusal by the second is

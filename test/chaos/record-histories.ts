@@ -24,10 +24,10 @@ import { startCourseGeneration } from '../../client/start';
 import { startLlmSimulator, type LlmSimulator } from '../../simulator/server';
 import { METADATA_SUPPORT_SCHEMA_NAME, type GenerationJobInput } from '../../workflows/schemas';
 import { getProgressQuery } from '../../workflows/messages';
-import { completedSections, historyEvents, waitFor } from '../support/chaos-helpers';
-import { startPrivatePostgres, startPrivateTemporal } from '../support/chaos-stack';
-import { spawnWorker, type WorkerEnv, type WorkerProcess } from '../support/chaos-worker';
-import { exampleInput } from '../support/fixtures';
+import { completedSections, historyEvents, waitFor } from '../support/observe';
+import { startPrivatePostgres, startPrivateTemporal } from '../support/private-servers';
+import { spawnWorker, type WorkerEnv, type WorkerProcess } from '../support/worker-process';
+import { exampleInput } from '../fixtures/example-input';
 
 export const HISTORIES_DIR = path.resolve(__dirname, '..', 'fixtures', 'histories');
 

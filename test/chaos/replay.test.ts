@@ -13,7 +13,7 @@ import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { DefaultLogger, Runtime, Worker, type ReplayResult } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
-import { report } from '../support/chaos-helpers';
+import { report } from '../support/observe';
 
 const HISTORIES_DIR = path.resolve(__dirname, '..', 'fixtures', 'histories');
 const SCENARIOS = ['success', 'retries-escalation', 'crash-resume', 'repair-patience', 'hybrid-metadata'] as const;

@@ -9,15 +9,14 @@
 import { randomBytes } from 'node:crypto';
 import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
 import { startCourseGeneration } from '../../client/start';
-import { startLlmSimulator, type LlmSimulator } from '../../simulator/server';
 import type { GenerationJobInput } from '../../workflows/schemas';
 import { ErrorType } from '../../workflows/types';
-import { historySearchText, report, withPg } from '../support/chaos-helpers';
-import { chaosWorkerEnv, spawnWorker, type WorkerEnv, type WorkerProcess } from '../support/chaos-worker';
+import { historySearchText, report, withPg } from '../support/observe';
+import { startWorkerProcessRun, type WorkerProcess, type WorkerProcessRun } from '../support/worker-process';
 import { connectClient, connectWorkerConnection, describeTemporalConnection, loadTemporalConnection } from '../../workers/temporal-connection';
-import { exampleInput } from '../support/fixtures';
+import { exampleInput } from '../fixtures/example-input';
 import { testStackEnv } from '../support/stack-env';
 
 const SECRET_BODY = randomBytes(24).toString('hex');
@@ -29,43 +28,29 @@ const TEMPORAL_API_KEY = `tmprl-api-${randomBytes(20).toString('hex')}`;
 
 jest.setTimeout(240_000);
 
-let sim: LlmSimulator;
-let shortSim: LlmSimulator;
+let run: WorkerProcessRun;
+let shortRun: WorkerProcessRun;
 let worker: WorkerProcess;
 let shortWorker: WorkerProcess;
-let env: WorkerEnv;
-let shortEnv: WorkerEnv;
-let connection: Connection;
-let client: Client;
 
-function workerEnv(simulator: LlmSimulator, key: string): WorkerEnv {
-  return chaosWorkerEnv({
+/** The simulator only accepts `key`: every call of the successful run proves the key was sent. */
+function startWithKey(key: string): Promise<WorkerProcessRun> {
+  return startWorkerProcessRun({
     taskQueuePrefix: 'chaos-secrets',
-    llmUrl: simulator.url,
     apiKey: key,
+    simulator: { latencyMs: { metadata: 100, section: 200, embedding: 20 }, apiKey: key },
+    embeddingsFromSimulator: true,
     // An API key turns TLS on by default; the dev server speaks plain text, so TLS is turned off explicitly.
-    settings: { EMBEDDINGS_BASE_URL: simulator.url, HEARTBEAT_TIMEOUT_MS: '5000', SECTION_GROUP_DELAY_MS: '200', TEMPORAL_API_KEY, TEMPORAL_TLS: 'false' },
+    settings: { HEARTBEAT_TIMEOUT_MS: '5000', SECTION_GROUP_DELAY_MS: '200', TEMPORAL_API_KEY, TEMPORAL_TLS: 'false' },
   });
 }
 
 beforeAll(async () => {
-  const stack = testStackEnv();
-  const latencyMs = { metadata: 100, section: 200, embedding: 20 };
-  // The simulators only accept their key: every call of the successful run proves the key was sent.
-  sim = await startLlmSimulator({ port: 0, quiet: true, timeFactor: 1, latencyMs, apiKey: API_KEY });
-  shortSim = await startLlmSimulator({ port: 0, quiet: true, timeFactor: 1, latencyMs, apiKey: SHORT_KEY });
-  env = workerEnv(sim, API_KEY);
-  shortEnv = workerEnv(shortSim, SHORT_KEY);
-  connection = await Connection.connect({ address: stack.temporalAddress });
-  client = new Client({ connection, namespace: stack.namespace });
-  [worker, shortWorker] = await Promise.all([spawnWorker(env), spawnWorker(shortEnv)]);
+  [run, shortRun] = await Promise.all([startWithKey(API_KEY), startWithKey(SHORT_KEY)]);
+  [worker, shortWorker] = await Promise.all([run.spawn(), shortRun.spawn()]);
 });
 
-afterAll(async () => {
-  await Promise.all([worker?.stop(), shortWorker?.stop()]);
-  await connection?.close();
-  await Promise.all([sim?.close(), shortSim?.close()]);
-});
+afterAll(() => Promise.all([run?.stop(), shortRun?.stop()]));
 
 interface Finished {
   input: GenerationJobInput;
@@ -76,7 +61,7 @@ interface Finished {
 async function runCourse(taskQueue: string, marker: string): Promise<Finished> {
   const input = exampleInput({ sections: 2 });
   input.frontend_parameters.course_title = `Secrets ${marker}: ${input.frontend_parameters.course_title}`;
-  const { handle } = await startCourseGeneration(client, input, { taskQueue });
+  const { handle } = await startCourseGeneration(run.client, input, { taskQueue });
   const outcome = await handle.result().then(
     () => 'completed',
     (error: { cause?: { type?: string } }) => error.cause?.type ?? 'failed',
@@ -87,11 +72,11 @@ async function runCourse(taskQueue: string, marker: string): Promise<Finished> {
 /** Every place a key could end up: each run's history, the worker's output, every row of the three tables. */
 async function whereFound(needles: string[], runs: Finished[], logs: string): Promise<string[]> {
   const found: string[] = [];
-  for (const run of runs) {
-    const history = await historySearchText(run.handle);
+  for (const finished of runs) {
+    const history = await historySearchText(finished.handle);
     // The search really covers payloads: the run's input (its course title) is readable in it.
-    expect(history.includes(run.input.frontend_parameters.course_title)).toBe(true);
-    for (const needle of needles) if (history.includes(needle)) found.push(`history of ${run.input.course_id}`);
+    expect(history.includes(finished.input.frontend_parameters.course_title)).toBe(true);
+    for (const needle of needles) if (history.includes(needle)) found.push(`history of ${finished.input.course_id}`);
   }
   for (const needle of needles) if (logs.includes(needle)) found.push('worker logs');
   await withPg(testStackEnv().databaseUrl, async (pg) => {
@@ -106,14 +91,14 @@ async function whereFound(needles: string[], runs: Finished[], logs: string): Pr
 }
 
 test('the API key never reaches history, logs or the database, even when a 401 echoes it', async () => {
-  sim.configure({
+  run.sim.configure({
     faults: [
       { kind: 'unauthorized', echoKey: 'full', callKind: 'metadata', match: 'Secrets M401' },
       { kind: 'unauthorized', echoKey: 'full', callKind: 'section', match: 'Secrets S401' },
       { kind: 'unauthorized', echoKey: 'full', callKind: 'embedding', match: 'Secrets E401' },
     ],
   });
-  const runs = await Promise.all(['OK', 'M401', 'S401', 'E401'].map((marker) => runCourse(env.TEMPORAL_TASK_QUEUE, marker)));
+  const runs = await Promise.all(['OK', 'M401', 'S401', 'E401'].map((marker) => runCourse(run.env.TEMPORAL_TASK_QUEUE, marker)));
   expect(runs.map((r) => r.outcome)).toEqual(['completed', ErrorType.LLM_AUTH, ErrorType.SECTION_GENERATION_FAILED, ErrorType.LLM_AUTH]);
   // The provider really echoed the key in those 401s: the stored messages show where it was redacted.
   const errors = await withPg(testStackEnv().databaseUrl, async (pg) =>
@@ -136,8 +121,8 @@ test('the API key never reaches history, logs or the database, even when a 401 e
 });
 
 test('a short key without a recognisable shape, echoed by a 401, is redacted everywhere', async () => {
-  shortSim.configure({ faults: [{ kind: 'unauthorized', echoKey: 'full', callKind: 'metadata', match: 'Secrets SHORT401' }] });
-  const runs = await Promise.all(['SHORTOK', 'SHORT401'].map((marker) => runCourse(shortEnv.TEMPORAL_TASK_QUEUE, marker)));
+  shortRun.sim.configure({ faults: [{ kind: 'unauthorized', echoKey: 'full', callKind: 'metadata', match: 'Secrets SHORT401' }] });
+  const runs = await Promise.all(['SHORTOK', 'SHORT401'].map((marker) => runCourse(shortRun.env.TEMPORAL_TASK_QUEUE, marker)));
   expect(runs.map((r) => r.outcome)).toEqual(['completed', ErrorType.LLM_AUTH]);
   const found = await whereFound([SHORT_KEY, TEMPORAL_API_KEY], runs, shortWorker.logs());
   const logLine = shortWorker.logs().split('\n').find((line) => line.includes(SHORT_KEY));

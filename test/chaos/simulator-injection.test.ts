@@ -6,7 +6,7 @@ import { buildMetadataMessages, buildSectionMessages } from '../../activities/pr
 import { withPayloads } from '../../simulator/faults';
 import { startLlmSimulator, type LlmSimulator } from '../../simulator/server';
 import { MetadataOutputSchema, SECTION_SCHEMA_NAME, METADATA_SCHEMA_NAME, SectionOutputSchema } from '../../workflows/schemas';
-import { exampleInput } from '../support/fixtures';
+import { exampleInput } from '../fixtures/example-input';
 
 let sim: LlmSimulator;
 let client: OpenAI;

@@ -4,13 +4,11 @@
 // The worker is a real `tsx workers/main.ts` process. While the server is down the group's LLM calls finish, so
 // their completions are reported to a server that is not there; the server then comes back on the same data and
 // port. The run must complete, with the course row written once.
-import { Client, Connection } from '@temporalio/client';
 import { startCourseGeneration } from '../../client/start';
-import { startLlmSimulator, type LlmSimulator } from '../../simulator/server';
-import { persistedCounts, report, resultWithin, sectionCallCounts, waitFor } from '../support/chaos-helpers';
-import { startPrivateTemporal, testEngine, type PrivateTemporal } from '../support/chaos-stack';
-import { chaosWorkerEnv, spawnWorker, type WorkerEnv, type WorkerProcess } from '../support/chaos-worker';
-import { exampleInput } from '../support/fixtures';
+import { persistedCounts, report, resultWithin, sectionCallCounts, waitFor } from '../support/observe';
+import { startPrivateTemporal, testEngine, type PrivateTemporal } from '../support/private-servers';
+import { startWorkerProcessRun, type WorkerProcess, type WorkerProcessRun } from '../support/worker-process';
+import { exampleInput } from '../fixtures/example-input';
 
 const HEARTBEAT_TIMEOUT_MS = 5_000;
 const SECTION_LATENCY_MS = 3_000;
@@ -18,39 +16,31 @@ const SECTION_LATENCY_MS = 3_000;
 jest.setTimeout(300_000);
 
 let temporal: PrivateTemporal;
-let sim: LlmSimulator;
-let env: WorkerEnv;
+let run: WorkerProcessRun;
 let worker: WorkerProcess;
-let connection: Connection;
-let client: Client;
 
 beforeAll(async () => {
   temporal = await startPrivateTemporal();
-  sim = await startLlmSimulator({ port: 0, quiet: true, timeFactor: 1, latencyMs: { metadata: 200, section: SECTION_LATENCY_MS } });
-  env = chaosWorkerEnv({
+  run = await startWorkerProcessRun({
     taskQueuePrefix: 'chaos-restart',
-    llmUrl: sim.url,
     apiKey: 'chaos-restart-key-not-secret',
+    simulator: { latencyMs: { metadata: 200, section: SECTION_LATENCY_MS } },
     temporal,
     settings: { HEARTBEAT_TIMEOUT_MS: String(HEARTBEAT_TIMEOUT_MS), SECTION_GROUP_DELAY_MS: '300' },
   });
-  connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
-  client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
-  worker = await spawnWorker(env);
+  worker = await run.spawn();
 });
 
 afterAll(async () => {
-  await worker?.stop();
-  await connection?.close();
-  await sim?.close();
+  await run?.stop();
   await temporal?.dispose();
 });
 
 test('the dev server restarts during a section group: the worker reconnects and the run completes', async () => {
   const input = exampleInput();
   const plans = input.analysis_result.recommended_structure.sections_breakdown;
-  const { handle } = await startCourseGeneration(client, input, { taskQueue: env.TEMPORAL_TASK_QUEUE });
-  await waitFor('group 1 in flight', () => sim.stats().calls.filter((c) => c.kind === 'section' && !c.endedAt).length === 4, {
+  const { handle } = await startCourseGeneration(run.client, input, { taskQueue: run.env.TEMPORAL_TASK_QUEUE });
+  await waitFor('group 1 in flight', () => run.sim.stats().calls.filter((c) => c.kind === 'section' && !c.endedAt).length === 4, {
     timeoutMs: 90_000,
     intervalMs: 100,
   });
@@ -59,26 +49,26 @@ test('the dev server restarts during a section group: the worker reconnects and 
   await temporal.stop();
   const stoppedAt = Date.now();
   // Keep it down until every call of the group has been answered: their completions meet a dead server.
-  await waitFor('group 1 answered', () => sim.stats().calls.filter((c) => c.kind === 'section' && !c.endedAt).length === 0, {
+  await waitFor('group 1 answered', () => run.sim.stats().calls.filter((c) => c.kind === 'section' && !c.endedAt).length === 0, {
     timeoutMs: 30_000,
   });
-  const answeredWhileDown = sim.stats().calls.filter((c) => c.kind === 'section' && c.status === 200).length;
+  const answeredWhileDown = run.sim.stats().calls.filter((c) => c.kind === 'section' && c.status === 200).length;
   await temporal.start();
   const upAt = Date.now();
 
   // If the worker process did not survive the outage, say so and start another one.
   const workerSurvived = !worker.hasExited();
-  if (!workerSurvived) worker = await spawnWorker(env);
+  if (!workerSurvived) worker = await run.spawn();
   const result = await resultWithin(handle, 180_000);
   const doneAt = Date.now();
 
   expect(result.section_count).toBe(8);
-  const counts = await persistedCounts(env.DATABASE_URL, input.course_id);
+  const counts = await persistedCounts(run.env.DATABASE_URL, input.course_id);
   expect(counts.courseRows).toBe(1);
   expect(counts.ledgerDuplicates).toBe(0);
   expect(counts.artifacts).toMatchObject({ metadata: 1, section: 8, course_structure: 1 });
-  const perSection = sectionCallCounts(sim.stats());
-  const firstCallAfterUp = sim.stats().calls.find((c) => c.startedAt > upAt);
+  const perSection = sectionCallCounts(run.sim.stats());
+  const firstCallAfterUp = run.sim.stats().calls.find((c) => c.startedAt > upAt);
   report(`${testEngine() === 'cluster' ? 'Temporal server (cluster)' : 'Temporal dev server'} restart during a section group`, {
     downMs: upAt - downAt,
     stopTookMs: stoppedAt - downAt,

@@ -1,38 +1,34 @@
 // /healthz follows what the worker can do: a real worker process on a private dev server is healthy while it polls,
 // turns unhealthy (503, naming Temporal) when the server goes away, and healthy again once the server is back and the
 // worker polls again — without a restart of the worker.
-import { startLlmSimulator, type LlmSimulator } from '../../simulator/server';
 import { freePorts } from '../../stack/util';
-import { report, waitFor } from '../support/chaos-helpers';
-import { startPrivateTemporal, type PrivateTemporal } from '../support/chaos-stack';
-import { chaosWorkerEnv, spawnWorker, type WorkerProcess } from '../support/chaos-worker';
+import { report, waitFor } from '../support/observe';
+import { startPrivateTemporal, type PrivateTemporal } from '../support/private-servers';
+import { startWorkerProcessRun, type WorkerProcess, type WorkerProcessRun } from '../support/worker-process';
 
 jest.setTimeout(300_000);
 
 let temporal: PrivateTemporal;
-let sim: LlmSimulator;
+let run: WorkerProcessRun;
 let worker: WorkerProcess;
 let healthUrl: string;
 
 beforeAll(async () => {
   temporal = await startPrivateTemporal();
-  sim = await startLlmSimulator({ port: 0, quiet: true, timeFactor: 0.004 });
   const [port] = await freePorts(1);
   healthUrl = `http://127.0.0.1:${port}/healthz`;
-  worker = await spawnWorker(
-    chaosWorkerEnv({
-      taskQueuePrefix: 'chaos-health',
-      llmUrl: sim.url,
-      apiKey: 'chaos-health-key-not-secret',
-      temporal,
-      settings: { WORKER_HTTP_PORT: String(port) },
-    }),
-  );
+  run = await startWorkerProcessRun({
+    taskQueuePrefix: 'chaos-health',
+    apiKey: 'chaos-health-key-not-secret',
+    simulator: { timeFactor: 0.004 },
+    temporal,
+    settings: { WORKER_HTTP_PORT: String(port) },
+  });
+  worker = await run.spawn();
 });
 
 afterAll(async () => {
-  await worker?.stop();
-  await sim?.close();
+  await run?.stop();
   await temporal?.dispose();
 });
 

@@ -12,15 +12,14 @@
 // activities heartbeat while they run (activities/heartbeat.ts), so a lost attempt is retried within heartbeat
 // timeout + first backoff + margin of the new worker being ready — the bound the LLM phases meet
 // (worker-kill.test.ts) — not after the 2-minute (quality) or 1-minute (commit) start-to-close.
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
 import { Client as PgClient } from 'pg';
 import { startCourseGeneration } from '../../client/start';
-import { startLlmSimulator, type LlmSimulator } from '../../simulator/server';
 import type { GenerationJobInput } from '../../workflows/schemas';
 import type { GenerationResult } from '../../workflows/types';
-import { activities, historyEvents, persistedCounts, report, waitFor, withPg } from '../support/chaos-helpers';
-import { chaosWorkerEnv, spawnWorker, type WorkerEnv, type WorkerProcess } from '../support/chaos-worker';
-import { exampleInput } from '../support/fixtures';
+import { activities, historyEvents, persistedCounts, report, waitFor, withPg } from '../support/observe';
+import { startWorkerProcessRun, type WorkerProcess, type WorkerProcessRun } from '../support/worker-process';
+import { exampleInput } from '../fixtures/example-input';
 import { testStackEnv } from '../support/stack-env';
 
 const HEARTBEAT_TIMEOUT_MS = 5_000;
@@ -34,35 +33,28 @@ const FAST_LATENCY = { metadata: 200, section: 300, embedding: 50 };
 
 jest.setTimeout(330_000);
 
-let sim: LlmSimulator;
-let env: WorkerEnv;
+let run: WorkerProcessRun;
 let worker: WorkerProcess;
-let connection: Connection;
-let client: Client;
 let locker: PgClient | undefined;
 
 beforeAll(async () => {
-  sim = await startLlmSimulator({ port: 0, quiet: true, timeFactor: 1, latencyMs: FAST_LATENCY });
-  env = chaosWorkerEnv({
+  run = await startWorkerProcessRun({
     taskQueuePrefix: 'chaos-kill-nohb',
-    llmUrl: sim.url,
     apiKey: 'chaos-kill-key-not-secret',
-    settings: { EMBEDDINGS_BASE_URL: sim.url, HEARTBEAT_TIMEOUT_MS: String(HEARTBEAT_TIMEOUT_MS), SECTION_GROUP_DELAY_MS: '200' },
+    simulator: { latencyMs: FAST_LATENCY },
+    embeddingsFromSimulator: true,
+    settings: { HEARTBEAT_TIMEOUT_MS: String(HEARTBEAT_TIMEOUT_MS), SECTION_GROUP_DELAY_MS: '200' },
   });
-  connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
-  client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
-  worker = await spawnWorker(env);
+  worker = await run.spawn();
 });
 
 afterAll(async () => {
   await locker?.end().catch(() => undefined);
-  await worker?.stop();
-  await connection?.close();
-  await sim?.close();
+  await run?.stop();
 });
 
 async function start(input: GenerationJobInput): Promise<WorkflowHandle> {
-  const { handle } = await startCourseGeneration(client, input, { taskQueue: env.TEMPORAL_TASK_QUEUE });
+  const { handle } = await startCourseGeneration(run.client, input, { taskQueue: run.env.TEMPORAL_TASK_QUEUE });
   return handle as WorkflowHandle;
 }
 
@@ -71,7 +63,7 @@ test('SIGKILL during quality validation and during commit: both runs complete on
   const q = exampleInput({ sections: 2 });
   q.frontend_parameters.course_title = `Quality kill ${q.course_id}: Synergy Sales`;
   const c = exampleInput({ sections: 2 });
-  sim.configure({ faults: [{ kind: 'hang', callKind: 'embedding', match: `Quality kill ${q.course_id}`, times: 1 }] });
+  run.sim.configure({ faults: [{ kind: 'hang', callKind: 'embedding', match: `Quality kill ${q.course_id}`, times: 1 }] });
 
   // Run C's commit will wait on this uncommitted row.
   locker = new PgClient({ connectionString: databaseUrl });
@@ -88,7 +80,7 @@ test('SIGKILL during quality validation and during commit: both runs complete on
   const [hq, hc] = await Promise.all([start(q), start(c)]);
   const qualityCall = await waitFor(
     "run Q's embeddings call hanging",
-    () => sim.stats().calls.find((call) => call.kind === 'embedding' && call.fault === 'hang' && !call.endedAt),
+    () => run.sim.stats().calls.find((call) => call.kind === 'embedding' && call.fault === 'hang' && !call.endedAt),
     { timeoutMs: 90_000, intervalMs: 200 },
   );
   const blockedCommit = await waitFor(
@@ -111,11 +103,11 @@ test('SIGKILL during quality validation and during commit: both runs complete on
   await locker.query('ROLLBACK');
   await locker.end();
   locker = undefined;
-  worker = await spawnWorker(env);
+  worker = await run.spawn();
   const readyAt = worker.readyAt;
 
   const [rq, rc] = (await Promise.all([hq.result(), hc.result()])) as GenerationResult[];
-  const qualityResume = sim.stats().calls.find((call) => call.kind === 'embedding' && call.startedAt > killAt);
+  const qualityResume = run.sim.stats().calls.find((call) => call.kind === 'embedding' && call.startedAt > killAt);
   expect(qualityResume).toBeDefined();
   const commitResumeAt = await withPg(databaseUrl, async (pg) =>
     new Date((await pg.query('SELECT created_at FROM courses WHERE course_id = $1', [c.course_id])).rows[0].created_at).getTime(),
@@ -140,7 +132,7 @@ test('SIGKILL during quality validation and during commit: both runs complete on
   expect(commitAttempts).toBe(2);
   expect(qualityAttempts).toBe(2);
   // The LLM calls were not repeated: one metadata and two section calls per run.
-  const llmCalls = sim.stats().calls.filter((call) => call.kind !== 'embedding');
+  const llmCalls = run.sim.stats().calls.filter((call) => call.kind !== 'embedding');
   expect(llmCalls.filter((call) => call.kind === 'metadata')).toHaveLength(2);
   expect(llmCalls.filter((call) => call.kind === 'section')).toHaveLength(4);
 

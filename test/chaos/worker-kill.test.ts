@@ -3,9 +3,9 @@
 // a real `tsx workers/main.ts` process on its own task queue (shared dev server and PostgreSQL: only our own
 // process is killed). After a new worker starts, the run completes; sections completed before the kill are never
 // requested from the LLM again; the course row exists once; the resume delay is measured and bounded.
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
 import { startCourseGeneration } from '../../client/start';
-import { startLlmSimulator, type FaultRule, type LlmSimulator } from '../../simulator/server';
+import type { FaultRule } from '../../simulator/server';
 import type { GenerationJobInput } from '../../workflows/schemas';
 import type { GenerationResult, GenerationSettings } from '../../workflows/types';
 import {
@@ -16,9 +16,9 @@ import {
   sectionCallCounts,
   timerStarts,
   waitFor,
-} from '../support/chaos-helpers';
-import { chaosWorkerEnv, spawnWorker, type WorkerEnv, type WorkerProcess } from '../support/chaos-worker';
-import { exampleInput } from '../support/fixtures';
+} from '../support/observe';
+import { startWorkerProcessRun, type WorkerProcess, type WorkerProcessRun } from '../support/worker-process';
+import { exampleInput } from '../fixtures/example-input';
 import { testStackEnv } from '../support/stack-env';
 
 /** Small, so a lost worker's LLM call is retried soon (the default is 20 s). */
@@ -39,33 +39,23 @@ const RUN_DEADLINE_MS = 120_000;
 
 jest.setTimeout(300_000);
 
-let sim: LlmSimulator;
-let env: WorkerEnv;
+let run: WorkerProcessRun;
 let worker: WorkerProcess;
-let connection: Connection;
-let client: Client;
 
 beforeAll(async () => {
-  sim = await startLlmSimulator({ port: 0, quiet: true, timeFactor: 1, latencyMs: FAST_LATENCY });
-  env = chaosWorkerEnv({
+  run = await startWorkerProcessRun({
     taskQueuePrefix: 'chaos-kill',
-    llmUrl: sim.url,
     apiKey: 'chaos-kill-key-not-secret',
+    simulator: { latencyMs: FAST_LATENCY },
     settings: { HEARTBEAT_TIMEOUT_MS: String(HEARTBEAT_TIMEOUT_MS), SECTION_GROUP_DELAY_MS: '300' },
   });
-  connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
-  client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
-  worker = await spawnWorker(env);
+  worker = await run.spawn();
 });
 
-afterAll(async () => {
-  await worker?.stop();
-  await connection?.close();
-  await sim?.close();
-});
+afterAll(() => run?.stop());
 
 async function start(input: GenerationJobInput, overrides: Partial<GenerationSettings> = {}) {
-  const { handle } = await startCourseGeneration(client, input, { taskQueue: env.TEMPORAL_TASK_QUEUE, overrides });
+  const { handle } = await startCourseGeneration(run.client, input, { taskQueue: run.env.TEMPORAL_TASK_QUEUE, overrides });
   return handle as WorkflowHandle;
 }
 
@@ -85,8 +75,8 @@ interface KillOutcome {
 async function killAndReplace(handle: WorkflowHandle): Promise<KillOutcome> {
   const killAt = await worker.kill();
   const completedBeforeKill = completedSections(await historyEvents(handle));
-  worker = await spawnWorker(env);
-  const resume = await waitFor('the first LLM call after the kill', () => sim.stats().calls.find((c) => c.startedAt > killAt), {
+  worker = await run.spawn();
+  const resume = await waitFor('the first LLM call after the kill', () => run.sim.stats().calls.find((c) => c.startedAt > killAt), {
     timeoutMs: RUN_DEADLINE_MS,
   });
   return { killAt, readyAt: worker.readyAt, resumeAt: resume.startedAt, completedBeforeKill };
@@ -111,19 +101,19 @@ async function expectCompletedOnce(handle: WorkflowHandle, input: GenerationJobI
 }
 
 test('SIGKILL during metadata: the call is retried after the heartbeat timeout and the run completes', async () => {
-  sim.resetStats();
-  sim.configure({ latencyMs: FAST_LATENCY, faults: [{ kind: 'hang', callKind: 'metadata', times: 1 }] });
+  run.sim.resetStats();
+  run.sim.configure({ latencyMs: FAST_LATENCY, faults: [{ kind: 'hang', callKind: 'metadata', times: 1 }] });
   const input = exampleInput({ sections: 4 });
   const handle = await start(input);
-  await waitFor('the metadata call in flight', () => sim.stats().calls.some((c) => c.kind === 'metadata' && !c.endedAt), {
+  await waitFor('the metadata call in flight', () => run.sim.stats().calls.some((c) => c.kind === 'metadata' && !c.endedAt), {
     timeoutMs: 60_000,
   });
   const k = await killAndReplace(handle);
   const result = await expectCompletedOnce(handle, input);
 
-  const calls = sim.stats().calls;
+  const calls = run.sim.stats().calls;
   expect(calls.filter((c) => c.kind === 'metadata').map((c) => c.model)).toEqual(['qwen/qwen3-max', 'openai/gpt-oss-120b']);
-  expect(Object.values(sectionCallCounts(sim.stats()))).toEqual([1, 1, 1, 1]);
+  expect(Object.values(sectionCallCounts(run.sim.stats()))).toEqual([1, 1, 1, 1]);
   expect(result.generation_metadata.retry_count.metadata).toBe(1);
   const resumeAfterReady = k.resumeAt - k.readyAt;
   const resumeAfterKill = k.resumeAt - k.killAt;
@@ -142,17 +132,17 @@ test('SIGKILL during metadata: the call is retried after the heartbeat timeout a
 });
 
 test('SIGKILL during a section group: finished sections of the group are not requested again', async () => {
-  sim.resetStats();
+  run.sim.resetStats();
   const input = exampleInput();
   const plans = input.analysis_result.recommended_structure.sections_breakdown;
   // Group 2 = sections 5..8: 5 and 7 answer, 6 and 8 hang until the worker dies (first attempt only).
-  sim.configure({ latencyMs: FAST_LATENCY, faults: [sectionRule(plans[5].area), sectionRule(plans[7].area)] });
+  run.sim.configure({ latencyMs: FAST_LATENCY, faults: [sectionRule(plans[5].area), sectionRule(plans[7].area)] });
   const handle = await start(input);
   await waitFor(
     'group 2 with sections 5 and 7 completed and 6 and 8 in flight',
     async () => {
       const done = completedSections(await historyEvents(handle));
-      const hanging = sim.stats().calls.filter((c) => c.fault === 'hang' && !c.endedAt).length;
+      const hanging = run.sim.stats().calls.filter((c) => c.fault === 'hang' && !c.endedAt).length;
       return done.length === 6 && hanging === 2;
     },
     { timeoutMs: 60_000, intervalMs: 200 },
@@ -161,7 +151,7 @@ test('SIGKILL during a section group: finished sections of the group are not req
   expect(k.completedBeforeKill).toEqual([0, 1, 2, 3, 4, 6]);
   const result = await expectCompletedOnce(handle, input);
 
-  const counts = sectionCallCounts(sim.stats());
+  const counts = sectionCallCounts(run.sim.stats());
   for (const index of k.completedBeforeKill) expect(counts[plans[index].area]).toBe(1);
   expect(counts[plans[5].area]).toBe(2);
   expect(counts[plans[7].area]).toBe(2);
@@ -181,8 +171,8 @@ test('SIGKILL during a section group: finished sections of the group are not req
 });
 
 test('SIGKILL during the durable delay between groups: the timer is not restarted and group 1 is not redone', async () => {
-  sim.resetStats();
-  sim.configure({ latencyMs: FAST_LATENCY, faults: [] });
+  run.sim.resetStats();
+  run.sim.configure({ latencyMs: FAST_LATENCY, faults: [] });
   const DELAY_MS = 15_000;
   const input = exampleInput();
   const plans = input.analysis_result.recommended_structure.sections_breakdown;
@@ -199,7 +189,7 @@ test('SIGKILL during the durable delay between groups: the timer is not restarte
 
   const events = await historyEvents(handle);
   expect(timerStarts(events)).toHaveLength(1);
-  const counts = sectionCallCounts(sim.stats());
+  const counts = sectionCallCounts(run.sim.stats());
   expect(plans.map((p) => counts[p.area])).toEqual(Array(8).fill(1));
   const fireAt = timer.at + DELAY_MS;
   // Group 2 starts when the timer fires, never earlier; the new worker gets the workflow task within the sticky

@@ -9,9 +9,9 @@ import { startCourseGeneration } from '../../client/start';
 import { GenerationJobInputSchema, type GenerationJobInput } from '../../workflows/schemas';
 import { ErrorType } from '../../workflows/types';
 import { LEGIT_TEXTS, XSS_VECTORS } from '../fixtures/xss-vectors';
-import { report, withPg } from '../support/chaos-helpers';
+import { report, withPg } from '../support/observe';
 import { startPipeline, type Pipeline } from '../support/pipeline';
-import { exampleInput } from '../support/fixtures';
+import { exampleInput } from '../fixtures/example-input';
 import { createHarness, type Harness } from '../support/harness';
 import { isPlaceholderText } from '../../activities/placeholders';
 

@@ -7,13 +7,12 @@
 // is not mistaken for a lost one.
 import fs from 'node:fs';
 import os from 'node:os';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
 import { startCourseGeneration } from '../../client/start';
-import { startLlmSimulator, type LlmSimulator } from '../../simulator/server';
 import type { GenerationResult } from '../../workflows/types';
-import { activities, historyEvents, report, waitFor, withPg } from '../support/chaos-helpers';
-import { chaosWorkerEnv, spawnWorker, type WorkerEnv, type WorkerProcess } from '../support/chaos-worker';
-import { exampleInput } from '../support/fixtures';
+import { activities, historyEvents, report, waitFor, withPg } from '../support/observe';
+import { startWorkerProcessRun, type WorkerProcess, type WorkerProcessRun } from '../support/worker-process';
+import { exampleInput } from '../fixtures/example-input';
 import { testStackEnv } from '../support/stack-env';
 
 const COURSES = 100;
@@ -30,31 +29,21 @@ const KILL_SLACK_MS = 1_000;
 
 jest.setTimeout(600_000);
 
-let sim: LlmSimulator;
-let env: WorkerEnv;
-let connection: Connection;
-let client: Client;
+let run: WorkerProcessRun;
 const workers: WorkerProcess[] = [];
 
 beforeAll(async () => {
-  sim = await startLlmSimulator({ port: 0, quiet: true, timeFactor: 1, latencyMs: LATENCY_MS });
   // One environment, hence one task queue, for every worker process of the test.
-  env = chaosWorkerEnv({
+  run = await startWorkerProcessRun({
     taskQueuePrefix: 'multi-worker',
-    llmUrl: sim.url,
     apiKey: 'multi-worker-key-not-secret',
+    simulator: { latencyMs: LATENCY_MS },
     settings: { HEARTBEAT_TIMEOUT_MS: String(HEARTBEAT_TIMEOUT_MS), WORKER_MAX_CONCURRENT_ACTIVITIES: '500' },
   });
-  connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
-  client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
-  workers.push(...(await Promise.all([spawnWorker(env), spawnWorker(env), spawnWorker(env)])));
+  workers.push(...(await Promise.all([run.spawn(), run.spawn(), run.spawn()])));
 });
 
-afterAll(async () => {
-  await Promise.all(workers.map((w) => w.stop()));
-  await connection?.close();
-  await sim?.close();
-});
+afterAll(() => run?.stop());
 
 /** The pids of a process and all its descendants (tsx runs the worker in a child node process). */
 function processTree(root: number): Set<number> {
@@ -91,18 +80,18 @@ test('100 courses on three workers, one SIGKILLed and one added mid-run: all com
   });
   const startedAt = Date.now();
   const handles: WorkflowHandle[] = await Promise.all(
-    inputs.map(async (input) => (await startCourseGeneration(client, input, { taskQueue: env.TEMPORAL_TASK_QUEUE })).handle as WorkflowHandle),
+    inputs.map(async (input) => (await startCourseGeneration(run.client, input, { taskQueue: run.env.TEMPORAL_TASK_QUEUE })).handle as WorkflowHandle),
   );
   const results = handles.map((h) => h.result() as Promise<GenerationResult>);
   results.forEach((r) => r.catch(() => undefined));
 
-  await waitFor(`${KILL_AFTER_SECTIONS} section calls answered`, () => sim.stats().calls.filter((c) => c.kind === 'section' && c.status === 200).length >= KILL_AFTER_SECTIONS, {
+  await waitFor(`${KILL_AFTER_SECTIONS} section calls answered`, () => run.sim.stats().calls.filter((c) => c.kind === 'section' && c.status === 200).length >= KILL_AFTER_SECTIONS, {
     timeoutMs: RUN_DEADLINE_MS,
     intervalMs: 200,
   });
   const victim = workers[1];
   const killAt = await victim.kill();
-  const added = await spawnWorker(env);
+  const added = await run.spawn();
   workers.push(added);
   trees.push(processTree(added.pid));
 
@@ -118,7 +107,7 @@ test('100 courses on three workers, one SIGKILLed and one added mid-run: all com
   for (const s of settled) expect((s as PromiseFulfilledResult<GenerationResult>).value.section_count).toBe(8);
 
   // At the simulator: one call per section and course, except sections whose call was open at the kill.
-  const calls = sim.stats().calls.filter((c) => c.kind === 'section');
+  const calls = run.sim.stats().calls.filter((c) => c.kind === 'section');
   const perSection = new Map<string, typeof calls>();
   for (const c of calls) {
     const key = `${c.courseTitle} / ${c.sectionTitle}`;

@@ -1,5 +1,5 @@
 // PostgreSQL outage on the cluster: one private PostgreSQL holds both Temporal's databases (a private production
-// server on it, test/support/chaos-stack.ts startPrivateTemporal) and the project's tables, so stopping it takes
+// server on it, test/support/private-servers.ts startPrivateTemporal) and the project's tables, so stopping it takes
 // Temporal and the course data down together, as in a deployment where both share one database server. The worker
 // is a real `tsx workers/main.ts` process reaching PostgreSQL through the TCP proxy armed on the commit's first
 // query; Temporal's server connects directly and loses its database when PostgreSQL stops (fast shutdown).
@@ -15,20 +15,11 @@
 // LLM call is in the ledger once, and every section is asked exactly once: the answers reach the worker (the
 // simulator stays up), and the retried attempts land on the same worker — its spool is local, so with several
 // workers an attempt retried on another one would ask again (bounded by the number of workers holding the answer).
-import { Client, Connection } from '@temporalio/client';
 import { startCourseGeneration } from '../../client/start';
-import { startLlmSimulator, type LlmSimulator } from '../../simulator/server';
-import { activities, historyEvents, persistedCounts, report, resultWithin, sectionCallCounts, waitFor, withPg } from '../support/chaos-helpers';
-import {
-  startPrivatePostgres,
-  startPrivateTemporal,
-  startTcpProxy,
-  type PrivatePostgres,
-  type PrivateTemporal,
-  type TcpProxy,
-} from '../support/chaos-stack';
-import { chaosWorkerEnv, spawnWorker, type WorkerEnv, type WorkerProcess } from '../support/chaos-worker';
-import { exampleInput } from '../support/fixtures';
+import { activities, historyEvents, persistedCounts, report, resultWithin, sectionCallCounts, waitFor, withPg } from '../support/observe';
+import { startPrivateTemporal, startProxiedPostgres, type PrivateTemporal, type ProxiedPostgres } from '../support/private-servers';
+import { startWorkerProcessRun, type WorkerProcess, type WorkerProcessRun } from '../support/worker-process';
+import { exampleInput } from '../fixtures/example-input';
 import { courseWorkflowId } from '../../workflows/types';
 
 /** Past the commit's first three backoffs, so it fails several times while both are down. */
@@ -38,64 +29,44 @@ const RECOVERY_BOUND_MS = 30_000 + 30_000;
 
 jest.setTimeout(300_000);
 
-let pg: PrivatePostgres;
+let pg: ProxiedPostgres;
 let temporal: PrivateTemporal;
-let proxy: TcpProxy;
-let sim: LlmSimulator;
-let env: WorkerEnv;
+let run: WorkerProcessRun;
 let worker: WorkerProcess;
-let connection: Connection;
-let client: Client;
 
 beforeAll(async () => {
-  pg = await startPrivatePostgres();
+  pg = await startProxiedPostgres();
   temporal = await startPrivateTemporal(undefined, { postgresUrl: pg.databaseUrl });
-  proxy = await startTcpProxy(pg.port);
   // Sections take long enough for the outage to begin while a group is in flight.
-  sim = await startLlmSimulator({ port: 0, quiet: true, timeFactor: 1, latencyMs: { metadata: 200, section: 2_000 } });
-  env = chaosWorkerEnv({
+  run = await startWorkerProcessRun({
     taskQueuePrefix: 'cluster-pg',
-    llmUrl: sim.url,
     apiKey: 'cluster-pg-key-not-secret',
+    simulator: { latencyMs: { metadata: 200, section: 2_000 } },
     temporal,
-    databaseUrl: proxy.wrap(pg.databaseUrl),
+    databaseUrl: pg.workerUrl,
     settings: { HEARTBEAT_TIMEOUT_MS: '5000', SECTION_GROUP_DELAY_MS: '200' },
   });
-  connection = await Connection.connect({ address: temporal.address });
-  client = new Client({ connection, namespace: temporal.namespace });
-  worker = await spawnWorker(env);
+  worker = await run.spawn();
 });
 
 afterAll(async () => {
-  await worker?.stop();
-  await connection?.close();
-  await proxy?.close();
-  await sim?.close();
+  await run?.stop();
   await temporal?.dispose();
   await pg?.dispose();
 });
 
 test('PostgreSQL (Temporal and the course data) down when the commit starts: both recover and the course is written once', async () => {
   const input = exampleInput({ sections: 3 });
-  const before = sim.stats().requests;
-  const downAt = await new Promise<number>((resolve, reject) => {
-    proxy.arm(
-      (s) => s.query.startsWith('SELECT payload FROM generation_artifacts') && s.params.includes('course_structure'),
-      () => {
-        const at = Date.now();
-        pg.stop().then(() => resolve(at), reject);
-      },
-    );
-    startCourseGeneration(client, input, { taskQueue: env.TEMPORAL_TASK_QUEUE }).catch(reject);
-  });
-  const handle = client.workflow.getHandle(courseWorkflowId(input.course_id));
+  const before = run.sim.stats().requests;
+  const outage = pg.outageOn((s) => s.query.startsWith('SELECT payload FROM generation_artifacts') && s.params.includes('course_structure'));
+  await startCourseGeneration(run.client, input, { taskQueue: run.env.TEMPORAL_TASK_QUEUE });
+  const downAt = await outage;
+  const handle = run.client.workflow.getHandle(courseWorkflowId(input.course_id));
   // Temporal is down with its database: the frontend answers but cannot read the workflow (asked with a short
   // deadline: the server itself waits on its database for much longer).
-  const describedDuringOutage = await connection.withDeadline(Date.now() + 3_000, () => handle.describe()).then(() => true, () => false);
+  const describedDuringOutage = await run.connection.withDeadline(Date.now() + 3_000, () => handle.describe()).then(() => true, () => false);
   await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS - (Date.now() - downAt)));
-  await pg.start();
-  await proxy.restore();
-  const upAt = Date.now();
+  const upAt = await pg.endOutage();
 
   const result = await resultWithin(handle, 180_000);
   const doneAt = Date.now();
@@ -103,12 +74,12 @@ test('PostgreSQL (Temporal and the course data) down when the commit starts: bot
   const counts = await persistedCounts(pg.databaseUrl, input.course_id);
   expect(counts.courseRows).toBe(1);
   expect(counts.ledgerDuplicates).toBe(0);
-  expect(counts.ledgerRows).toBe(sim.stats().requests - before);
+  expect(counts.ledgerRows).toBe(run.sim.stats().requests - before);
   expect(counts.artifacts).toMatchObject({ metadata: 1, section: 3, course_structure: 1 });
   const row = await withPg(pg.databaseUrl, async (c) => (await c.query('SELECT * FROM courses WHERE course_id = $1', [input.course_id])).rows[0]);
   expect(row).toMatchObject({ generation_status: 'completed', run_id: result.run_id });
   // No section was generated twice: the outage came after every section was done.
-  const perSection = sectionCallCounts(sim.stats());
+  const perSection = sectionCallCounts(run.sim.stats());
   const areas = input.analysis_result.recommended_structure.sections_breakdown.map((p) => p.area);
   expect(areas.map((area) => perSection[area])).toEqual(areas.map(() => 1));
   const commitAttempts = activities(await historyEvents(handle)).find((a) => a.activityType === 'commitCourseActivity')!.finalAttempt!;
@@ -128,27 +99,23 @@ test('PostgreSQL (Temporal and the course data) down when the commit starts: bot
 test('PostgreSQL (Temporal and the course data) down while a section group is in flight: both recover and the course is written once', async () => {
   const input = exampleInput();
   const plans = input.analysis_result.recommended_structure.sections_breakdown;
-  const before = sim.stats().requests;
-  const sectionCallsBefore = sectionCallCounts(sim.stats());
-  const inFlight = () => sim.stats().calls.filter((c) => c.kind === 'section' && !c.endedAt).length;
-  const { handle } = await startCourseGeneration(client, input, { taskQueue: env.TEMPORAL_TASK_QUEUE });
+  const before = run.sim.stats().requests;
+  const sectionCallsBefore = sectionCallCounts(run.sim.stats());
+  const inFlight = () => run.sim.stats().calls.filter((c) => c.kind === 'section' && !c.endedAt).length;
+  const { handle } = await startCourseGeneration(run.client, input, { taskQueue: run.env.TEMPORAL_TASK_QUEUE });
   await waitFor('group 1 in flight', () => inFlight() === 4, { timeoutMs: 90_000, intervalMs: 50 });
-  const downAt = Date.now();
-  await proxy.cut();
-  await pg.stop();
+  const downAt = await pg.outageNow();
   // The group's LLM calls finish while both are down: their results meet neither the ledger nor Temporal.
   await waitFor('group 1 answered', () => inFlight() === 0, { timeoutMs: 30_000 });
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, OUTAGE_MS - (Date.now() - downAt))));
-  await pg.start();
-  await proxy.restore();
-  const upAt = Date.now();
+  const upAt = await pg.endOutage();
 
   const workerSurvived = !worker.hasExited();
-  if (!workerSurvived) worker = await spawnWorker(env);
+  if (!workerSurvived) worker = await run.spawn();
   const result = await resultWithin(handle, 240_000);
   const doneAt = Date.now();
   const counts = await persistedCounts(pg.databaseUrl, input.course_id);
-  const allCalls = sectionCallCounts(sim.stats());
+  const allCalls = sectionCallCounts(run.sim.stats());
   // The first case asked the same section titles: count this run's calls only.
   const perSection = Object.fromEntries(Object.entries(allCalls).map(([area, n]) => [area, n - (sectionCallsBefore[area] ?? 0)]));
   const logs = worker.logs();
@@ -158,7 +125,7 @@ test('PostgreSQL (Temporal and the course data) down while a section group is in
     retryCountPerSection: result.generation_metadata.retry_count.sections,
     completedAfterRestartMs: doneAt - upAt,
     ledgerRows: counts.ledgerRows,
-    llmCalls: sim.stats().requests - before,
+    llmCalls: run.sim.stats().requests - before,
     workerSurvived,
   });
   expect(result.section_count).toBe(plans.length);
@@ -167,7 +134,7 @@ test('PostgreSQL (Temporal and the course data) down while a section group is in
   expect(counts.artifacts).toMatchObject({ metadata: 1, section: plans.length, course_structure: 1 });
   expect(workerSurvived).toBe(true);
   // Every paid call is on record once: the rows written while PostgreSQL was down came from the spool.
-  expect(counts.ledgerRows).toBe(sim.stats().requests - before);
+  expect(counts.ledgerRows).toBe(run.sim.stats().requests - before);
   // Each section asked exactly once, the group in flight included: its answers were kept and used.
   expect(plans.map((p) => [p.area, perSection[p.area]])).toEqual(plans.map((p) => [p.area, 1]));
   // The answers did go through the spool (not a lucky ordering): the worker said so when it kept and flushed them.

@@ -11,8 +11,8 @@ import type { Readable } from 'node:stream';
 import { Client, Connection } from '@temporalio/client';
 import { startCourseGeneration } from '../../client/start';
 import { freePorts, PROJECT_ROOT, tcpOpen } from '../../stack/util';
-import { report } from '../support/chaos-helpers';
-import { exampleInput } from '../support/fixtures';
+import { report } from '../support/observe';
+import { exampleInput } from '../fixtures/example-input';
 
 jest.setTimeout(900_000); // a first Web UI build on a cold Go module cache takes minutes
 

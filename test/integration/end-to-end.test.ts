@@ -1,6 +1,6 @@
 // The t053 example through the CLI, a real worker, the LLM simulator, PostgreSQL and the dev server.
 import { CourseStructureSchema } from '../../workflows/schemas';
-import { exampleInput, rawExample } from '../support/fixtures';
+import { exampleInput, rawExample } from '../fixtures/example-input';
 import { usePipeline } from '../support/pipeline';
 
 // The production default: hybrid metadata routing (two metadata calls, critical and support).

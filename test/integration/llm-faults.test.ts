@@ -1,7 +1,7 @@
 // Real activities against the simulator's fault injection: escalation on invalid output, Retry-After honoured,
 // repair of sloppy JSON, error isolation of a section that never succeeds, and the ledger counting every call.
 import { ErrorType } from '../../workflows/types';
-import { exampleInput } from '../support/fixtures';
+import { exampleInput } from '../fixtures/example-input';
 import { usePipeline, type Pipeline } from '../support/pipeline';
 
 const context = usePipeline();

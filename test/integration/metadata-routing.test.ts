@@ -15,8 +15,8 @@ import {
   type MetadataSupportOutput,
 } from '../../workflows/schemas';
 import { ErrorType, type GenerationMetadata } from '../../workflows/types';
-import { report } from '../support/chaos-helpers';
-import { exampleInput } from '../support/fixtures';
+import { report } from '../support/observe';
+import { exampleInput } from '../fixtures/example-input';
 import { usePipeline } from '../support/pipeline';
 
 jest.setTimeout(120_000);

@@ -7,10 +7,9 @@ import { Writable } from 'node:stream';
 import { statsCommand } from '../../client/commands/stats';
 import { loadClientConfig, type ClientConfig } from '../../client/config';
 import type { StatsReport } from '../../client/stats/report';
-import { startLlmSimulator, type LlmSimulator } from '../../simulator/server';
 import { freePorts } from '../../stack/util';
-import { chaosWorkerEnv, spawnWorker, type WorkerEnv, type WorkerProcess } from '../support/chaos-worker';
-import { exampleInput } from '../support/fixtures';
+import { startWorkerProcessRun, type WorkerProcess, type WorkerProcessRun } from '../support/worker-process';
+import { exampleInput } from '../fixtures/example-input';
 import { createScratchDatabase, FAST_TIME_FACTOR, runGenerate } from '../support/pipeline';
 import { testStackEnv } from '../support/stack-env';
 
@@ -18,35 +17,31 @@ const COURSES = Number(process.env.OBSERVABILITY_COURSES || 4);
 const API_KEY = 'observability-key-not-secret';
 
 let db: { url: string; drop(): Promise<void> };
-let sim: LlmSimulator;
-let env: WorkerEnv;
+let run: WorkerProcessRun;
 let worker: WorkerProcess;
 let httpPort: number;
 
 beforeAll(async () => {
   db = await createScratchDatabase('coursegen_obs');
-  sim = await startLlmSimulator({
-    port: 0,
-    quiet: true,
-    timeFactor: FAST_TIME_FACTOR,
-    seed: 14,
-    faults: [
-      { kind: 'rate_limit', rate: 0.06, retryAfterMs: 50, callKind: 'section' },
-      { kind: 'server_error', rate: 0.05 },
-      { kind: 'schema_invalid', rate: 0.06, callKind: 'section' },
-      { kind: 'hang', rate: 0.03, callKind: 'section' },
-      { kind: 'truncated_json', rate: 0.04 },
-    ],
-  });
   [httpPort] = await freePorts(1);
-  env = chaosWorkerEnv({
+  run = await startWorkerProcessRun({
     taskQueuePrefix: 'observability',
-    llmUrl: sim.url,
     apiKey: API_KEY,
+    simulator: {
+      timeFactor: FAST_TIME_FACTOR,
+      seed: 14,
+      faults: [
+        { kind: 'rate_limit', rate: 0.06, retryAfterMs: 50, callKind: 'section' },
+        { kind: 'server_error', rate: 0.05 },
+        { kind: 'schema_invalid', rate: 0.06, callKind: 'section' },
+        { kind: 'hang', rate: 0.03, callKind: 'section' },
+        { kind: 'truncated_json', rate: 0.04 },
+      ],
+    },
     databaseUrl: db.url,
+    embeddingsFromSimulator: true,
     settings: {
       WORKER_HTTP_PORT: String(httpPort),
-      EMBEDDINGS_BASE_URL: sim.url,
       SECTION_GROUP_DELAY_MS: '100',
       // A hung call fails as LLM_TIMEOUT after this long, so timeouts show in every view.
       LLM_SECTION_TIMEOUT_MS: '2000',
@@ -56,12 +51,11 @@ beforeAll(async () => {
       QUALITY_JUDGE: 'off',
     },
   });
-  worker = await spawnWorker(env);
+  worker = await run.spawn();
 });
 
 afterAll(async () => {
-  await worker?.stop();
-  await sim?.close();
+  await run?.stop();
   await db?.drop();
 });
 
@@ -84,7 +78,7 @@ test(`${COURSES} courses under LLM faults: the ledger, stats --json, /metrics an
   const clientConfig: ClientConfig = loadClientConfig({
     TEMPORAL_ADDRESS: stack.temporalAddress,
     TEMPORAL_NAMESPACE: stack.namespace,
-    TEMPORAL_TASK_QUEUE: env.TEMPORAL_TASK_QUEUE,
+    TEMPORAL_TASK_QUEUE: run.env.TEMPORAL_TASK_QUEUE,
     DATABASE_URL: db.url,
     TEMPORAL_UI: stack.temporalUiUrl || 'http://127.0.0.1:8233',
   });

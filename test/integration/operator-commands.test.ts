@@ -4,7 +4,7 @@ import { cancelCommand, type CancelOutcome } from '../../client/commands/cancel'
 import { listCommand, type ListedRun } from '../../client/commands/list';
 import type { RunReport } from '../../client/commands/run-report';
 import { statusCommand } from '../../client/commands/status';
-import { exampleInput } from '../support/fixtures';
+import { exampleInput } from '../fixtures/example-input';
 import { runOperatorCommand, usePipeline } from '../support/pipeline';
 
 /** Section calls take 75 s × 0.05 = 3.75 s: long enough to catch a run mid-flight, short enough for CI. */

@@ -10,8 +10,8 @@ import { Worker } from '@temporalio/worker';
 import { startCodecServer, type CodecServer } from '../../client/codec-server';
 import { resolveTemporalCli } from '../../stack/temporal-cli';
 import { AesGcmPayloadCodec, ENCRYPTED_ENCODING, parseCodecKeys } from '../../workers/payload-codec';
-import { report } from '../support/chaos-helpers';
-import { exampleInput } from '../support/fixtures';
+import { report } from '../support/observe';
+import { exampleInput } from '../fixtures/example-input';
 import { usePipeline } from '../support/pipeline';
 
 const KEYS = `it-2026:${crypto.randomBytes(32).toString('base64')}`;

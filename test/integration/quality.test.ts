@@ -8,8 +8,8 @@ import type { Activities } from '../../activities';
 import { getProgressQuery } from '../../workflows/messages';
 import type { GenerationJobInput, SectionPlan } from '../../workflows/schemas';
 import { courseWorkflowId, ErrorType, type GenerationMetadata, type JudgedSection } from '../../workflows/types';
-import { report } from '../support/chaos-helpers';
-import { exampleInput } from '../support/fixtures';
+import { report } from '../support/observe';
+import { exampleInput } from '../fixtures/example-input';
 import { createHarness, type Harness } from '../support/harness';
 import { startPipeline, type Pipeline } from '../support/pipeline';
 

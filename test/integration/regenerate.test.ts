@@ -4,7 +4,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { regenerateCommand } from '../../client/commands/regenerate';
 import { startCourseGeneration } from '../../client/start';
 import { regenerateSectionUpdate } from '../../workflows/messages';
-import { exampleInput } from '../support/fixtures';
+import { exampleInput } from '../fixtures/example-input';
 import { captureStream, usePipeline } from '../support/pipeline';
 
 const context = usePipeline();

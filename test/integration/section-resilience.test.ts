@@ -12,8 +12,8 @@ import { getProgressQuery } from '../../workflows/messages';
 import type { GenerationJobInput } from '../../workflows/schemas';
 import { CoursePhaseKey } from '../../workflows/search-attributes';
 import { courseWorkflowId, ErrorType, WAITING_PHASE, type GenerationMetadata } from '../../workflows/types';
-import { report, waitFor } from '../support/chaos-helpers';
-import { exampleInput } from '../support/fixtures';
+import { report, waitFor } from '../support/observe';
+import { exampleInput } from '../fixtures/example-input';
 import { createHarness, type Harness } from '../support/harness';
 import { runOperatorCommand, startPipeline, type Pipeline } from '../support/pipeline';
 

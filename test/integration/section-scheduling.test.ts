@@ -5,7 +5,7 @@
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import { getProgressQuery } from '../../workflows/messages';
-import { exampleInput } from '../support/fixtures';
+import { exampleInput } from '../fixtures/example-input';
 import { usePipeline } from '../support/pipeline';
 
 const context = usePipeline();

@@ -12,10 +12,10 @@ import { resolveTemporalServerBinary } from '../../stack/temporal-server-binary'
 import { buildWorker } from '../../workers/build-worker';
 import { connectClient } from '../../workers/temporal-connection';
 import { loadConfig } from '../../workers/config';
-import { report } from '../support/chaos-helpers';
+import { report } from '../support/observe';
 import { runGenerate } from '../support/pipeline';
-import { PROJECT_ROOT } from '../support/chaos-worker';
-import { exampleInput } from '../support/fixtures';
+import { PROJECT_ROOT } from '../support/worker-process';
+import { exampleInput } from '../fixtures/example-input';
 import { createHarness, generateTestCertificates, startMtlsTemporalServer, type Harness, type MtlsTemporalServer, type TestCertificates } from '../support/harness';
 import { testStackEnv, uniqueTaskQueue } from '../support/stack-env';
 

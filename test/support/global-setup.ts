@@ -1,10 +1,8 @@
-/**
- * jest globalSetup: one Temporal + PostgreSQL per test run, on free
- * random ports in a fresh temp dir, so tests never touch (or collide with)
- * a developer's `npm run services` on the default ports. Temporal is the dev
- * server, or with COURSEGEN_TEST_ENGINE=cluster (jest.cluster.config.js) the
- * production server on that PostgreSQL (stack/temporal-cluster.ts, no Web UI).
- */
+// jest's globalSetup: starts one Temporal + PostgreSQL for the whole test run and tells the tests where they are.
+//
+// Free random ports in a fresh temp dir, so tests never touch (or collide with) a developer's `npm run services` on
+// the default ports. Temporal is the dev server, or with COURSEGEN_TEST_ENGINE=cluster (jest.cluster.config.js) the
+// production server on that PostgreSQL (stack/temporal-cluster.ts, no Web UI).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

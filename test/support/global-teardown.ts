@@ -1,3 +1,4 @@
+// jest's globalTeardown: stops the stack global-setup.ts started and removes its folder (unless KEEP_TEST_STACK).
 import fs from 'node:fs';
 import { STACK_HANDLE, TEST_STACK_FILE, type GlobalStackHandle } from './stack-env';
 

@@ -1,6 +1,7 @@
-// The real pipeline for integration and chaos tests: LLM simulator + real activities + PostgreSQL + the run's dev
-// server, one worker on its own task queue, and the CLI's generate command driven in-process. Jest-free except
-// `usePipeline`, so the history recorder can use it too.
+// The real pipeline in-process: LLM simulator, real activities and a worker on its own task queue, driven by the CLI.
+//
+// The worker runs the real activities against PostgreSQL and the run's Temporal; the CLI's commands run
+// in-process against the same settings. Jest-free except `usePipeline`, so the history recorder can use it too.
 import { rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';

@@ -1,3 +1,4 @@
+// Where the run's test stack is (Temporal, PostgreSQL, engine), for global setup and every test; task queues per test.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,7 +14,7 @@ export interface TestStackEnv {
   /** 'cluster': the production server on the run's PostgreSQL (jest.cluster.config.js); 'dev': the dev server. */
   engine: 'dev' | 'cluster';
   /** The cluster's server process, e.g. to measure its CPU; the shared server is never stopped by a test
-   *  (a test that stops Temporal starts its own: test/support/chaos-stack.ts startPrivateTemporal). */
+   *  (a test that stops Temporal starts its own: test/support/private-servers.ts startPrivateTemporal). */
   temporalServerPid?: number;
 }
 

@@ -3,7 +3,7 @@ import { buildGenerationMetadata } from '../../activities/generation-metadata';
 import type { LedgerRow } from '../../activities/store';
 import { CourseStructureSchema, type MetadataOutput, type SectionOutput } from '../../workflows/schemas';
 import type { CommitRequest } from '../../workflows/types';
-import { exampleInput } from '../support/fixtures';
+import { exampleInput } from '../fixtures/example-input';
 
 const metadata: MetadataOutput = {
   course_title: 'Consultative selling for B2B teams',

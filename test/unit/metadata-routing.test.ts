@@ -14,7 +14,7 @@ import {
   type MetadataSupportOutput,
 } from '../../workflows/schemas';
 import { ErrorType, NON_RETRYABLE_ERROR_TYPES, type CommitRequest } from '../../workflows/types';
-import { exampleInput } from '../support/fixtures';
+import { exampleInput } from '../fixtures/example-input';
 
 const critical: MetadataCriticalOutput = {
   course_title: 'Consultative selling for B2B teams',

@@ -1,6 +1,6 @@
 import { generationInputHash } from '../../activities/generate';
 import { buildMetadataMessages, buildRepairMessages, buildSectionMessages, quoteUntrusted } from '../../activities/prompts';
-import { exampleInput } from '../support/fixtures';
+import { exampleInput } from '../fixtures/example-input';
 
 const text = (messages: { content?: unknown }[]) => messages.map((m) => String(m.content)).join('\n');
 

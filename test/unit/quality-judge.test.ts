@@ -25,7 +25,7 @@ import {
   type SectionOutput,
 } from '../../workflows/schemas';
 import type { JudgedSection, QualityJudgeSettings } from '../../workflows/types';
-import { exampleInput } from '../support/fixtures';
+import { exampleInput } from '../fixtures/example-input';
 
 const judge: QualityJudgeSettings = { bandBelow: 0.15, bandAbove: 0.05, sample: 0, activityTimeoutMs: 90_000 };
 const COURSE = '64d0d5e9-f058-4b51-9bce-9c7480830323';

@@ -4,7 +4,7 @@
 import { AimdWindow } from '../../workflows/adaptive-fanout';
 import { sectionStartOrder } from '../../workflows/section-order';
 import { estimateSectionWork, sectionTiming, sizedSectionTimeoutMs } from '../../workflows/section-timeout';
-import { exampleInput } from '../support/fixtures';
+import { exampleInput } from '../fixtures/example-input';
 
 const bounds = { minMs: 45_000, maxMs: 180_000 };
 

