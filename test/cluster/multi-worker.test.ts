@@ -1,8 +1,8 @@
 // Three worker processes on one task queue against the production Temporal server on PostgreSQL, 100 courses at
 // once: one worker is SIGKILLed mid-run and a fourth is added. Every course completes; no section is requested from
 // the LLM twice unless its first attempt was running when the worker died and timed out with it (calls counted at
-// the simulator, attempts read from the histories); the work
-// spreads over the workers (activities per worker, from the histories' ActivityTaskStarted identities).
+// the simulator, attempts read from the histories); the work spreads over the workers, the added one included
+// (activities per worker, from the histories' ActivityTaskStarted identities).
 // Heartbeat timeouts are 10 s: a lost worker's sections are retried soon, and a worker slowed by a busy machine
 // is not mistaken for a lost one.
 import fs from 'node:fs';
@@ -23,6 +23,10 @@ const LATENCY_MS = { metadata: 500, section: 2_000, embedding: 50 };
 const HEARTBEAT_TIMEOUT_MS = 10_000;
 /** The kill lands once this share of the section calls has been answered: the run is well under way. */
 const KILL_AFTER_SECTIONS = Math.round(COURSES * 8 * 0.3);
+/** Each course waits this long on its durable timer between its two groups of four sections, so the second groups —
+ * half the run's sections — are scheduled after the added worker is up (it needs 25–70 s to start on a busy 2-core
+ * machine): the added worker meets work by the workflow's own schedule, not by how slow the machine happens to be. */
+const SECTION_GROUP_DELAY_MS = 90_000;
 const RUN_DEADLINE_MS = 420_000;
 /** How far the simulator's clock of a call may lag the kill on a busy machine. */
 const KILL_SLACK_MS = 1_000;
@@ -38,7 +42,11 @@ beforeAll(async () => {
     taskQueuePrefix: 'multi-worker',
     apiKey: 'multi-worker-key-not-secret',
     simulator: { latencyMs: LATENCY_MS },
-    settings: { HEARTBEAT_TIMEOUT_MS: String(HEARTBEAT_TIMEOUT_MS), WORKER_MAX_CONCURRENT_ACTIVITIES: '500' },
+    settings: {
+      HEARTBEAT_TIMEOUT_MS: String(HEARTBEAT_TIMEOUT_MS),
+      SECTION_GROUP_DELAY_MS: String(SECTION_GROUP_DELAY_MS),
+      WORKER_MAX_CONCURRENT_ACTIVITIES: '500',
+    },
   });
   workers.push(...(await Promise.all([run.spawn(), run.spawn(), run.spawn()])));
 });
@@ -171,6 +179,11 @@ test('100 courses on three workers, one SIGKILLed and one added mid-run: all com
       .filter(([identity]) => tree.has(Number(identity.split('@')[0])))
       .reduce((sum, [, n]) => sum + n, 0);
   const perWorker = trees.map(activitiesOf);
+  // The scene the proof needs: work was still to be scheduled when the added worker began to poll.
+  const sectionsScheduledAfterAddedReady = histories
+    .flatMap((events) => activities(events))
+    .filter((a) => a.activityType === 'generateSectionActivity' && a.scheduledAt > added.readyAt).length;
+  expect(sectionsScheduledAfterAddedReady).toBeGreaterThanOrEqual(COURSES);
   const survivors = [0, 2, 3];
   for (const i of survivors) expect(perWorker[i]).toBeGreaterThan(0);
   // Nothing ran anywhere else: every activity belongs to one of the four workers.
@@ -186,6 +199,7 @@ test('100 courses on three workers, one SIGKILLed and one added mid-run: all com
     activitiesPerWorker: { first: perWorker[0], killed: perWorker[1], third: perWorker[2], added: perWorker[3] },
     killAfterMs: killAt - startedAt,
     addedWorkerReadyAfterKillMs: added.readyAt - killAt,
+    sectionsScheduledAfterAddedReady,
     cores: os.cpus().length,
   });
 });
