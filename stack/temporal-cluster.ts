@@ -335,7 +335,6 @@ async function servicePorts(frontend: number | undefined): Promise<ServicePorts>
   return { frontend: a, frontendHttp: b, frontendMembership: c, history: d, historyMembership: e, matching: f, matchingMembership: g, worker: h, workerMembership: i };
 }
 
-/** config/temporal/dynamicconfig.yaml with the caller's overrides, written to `dir` (the server polls that file). */
 /**
  * What the local cluster changes in the deployed dynamic config for its own runs: it registers the search attributes
  * and starts workflows the same second, so every read refreshes the search-attribute cache (a testing switch that
@@ -343,7 +342,8 @@ async function servicePorts(frontend: number | undefined): Promise<ServicePorts>
  */
 export const LOCAL_CLUSTER_DYNAMIC_CONFIG: Record<string, unknown> = { 'system.forceSearchAttributesCacheRefreshOnRead': true };
 
-/** Writes the dynamic config a local cluster run reads into `dir`: the shipped file, the local switches, then `overrides`. */
+/** Writes the dynamic config a local cluster run reads (the server polls that file) into `dir`: the shipped file, the
+ *  local switches, then `overrides`. */
 export function writeDynamicConfig(dir: string, overrides: Record<string, unknown> | undefined): string {
   const base = (YAML.parse(fs.readFileSync(TEMPORAL_DYNAMIC_CONFIG_FILE, 'utf8')) ?? {}) as Record<string, unknown>;
   for (const [key, value] of Object.entries({ ...LOCAL_CLUSTER_DYNAMIC_CONFIG, ...overrides })) base[key] = Array.isArray(value) ? value : [{ value }];

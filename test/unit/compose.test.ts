@@ -3,10 +3,10 @@
 // production service needs (pinned images, health checks, ordered start-up), and the versions and config files of
 // the local cluster (stack/temporal-cluster.ts), which CI does run.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { DEFAULT_PORTS, STACK_NAMESPACE } from '../../stack/stack';
-import os from 'node:os';
 import { TEMPORAL_DYNAMIC_CONFIG_FILE, TEMPORAL_SERVER_CONFIG_FILE, writeDynamicConfig } from '../../stack/temporal-cluster';
 import { TEMPORAL_SERVER_VERSION } from '../../stack/temporal-server-binary';
 import { TEMPORAL_UI_CONFIG_DIR, TEMPORAL_UI_SERVER_VERSION } from '../../stack/temporal-ui-server';
