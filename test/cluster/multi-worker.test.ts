@@ -114,7 +114,7 @@ test('100 courses on three workers, one SIGKILLed and one added mid-run: all com
   expect(failures.map((f) => causes((f as PromiseRejectedResult).reason))).toEqual([]);
   for (const s of settled) expect((s as PromiseFulfilledResult<GenerationResult>).value.section_count).toBe(8);
 
-  // At the simulator: one call per section and course, except sections whose call was open at the kill.
+  // At the simulator: one call per section and course, except sections whose first attempt was lost with the killed worker.
   const calls = run.sim.stats().calls.filter((c) => c.kind === 'section');
   const perSection = new Map<string, typeof calls>();
   for (const c of calls) {
