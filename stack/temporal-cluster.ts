@@ -16,7 +16,7 @@ import YAML from 'yaml';
 import type { StackLog } from './log';
 import { SEARCH_ATTRIBUTES } from './search-attributes';
 import { resolveTemporalServerBinary } from './temporal-server-binary';
-import { startTemporalServerProcess } from './temporal-server-process';
+import { LOCAL_SERVER_DYNAMIC_CONFIG, startTemporalServerProcess } from './temporal-server-process';
 import { waitForTemporal } from './temporal-server';
 import { resolveTemporalUiServerBinary, startTemporalUiServer, type TemporalUiServer } from './temporal-ui-server';
 import { OutputTail, PROJECT_ROOT, assertPortFree, formatMs, freePorts, sleep, tcpOpen, type ServiceProcess } from './util';
@@ -43,7 +43,7 @@ export interface TemporalClusterOptions {
   log: StackLog;
   /** Fixed when the databases are first created (default 4, config/temporal/server.yaml); see the README. */
   numHistoryShards?: number;
-  /** Per-key overrides on top of config/temporal/dynamicconfig.yaml and LOCAL_CLUSTER_DYNAMIC_CONFIG: a plain value becomes `- value: X`; an array
+  /** Per-key overrides on top of config/temporal/dynamicconfig.yaml and LOCAL_SERVER_DYNAMIC_CONFIG: a plain value becomes `- value: X`; an array
    *  is taken as the key's list of `{ value, constraints }` entries. */
   dynamicConfig?: Record<string, unknown>;
   /** Default `default`; registered with the project's search attributes. */
@@ -335,18 +335,11 @@ async function servicePorts(frontend: number | undefined): Promise<ServicePorts>
   return { frontend: a, frontendHttp: b, frontendMembership: c, history: d, historyMembership: e, matching: f, matchingMembership: g, worker: h, workerMembership: i };
 }
 
-/**
- * What the local cluster changes in the deployed dynamic config for its own runs: it registers the search attributes
- * and starts workflows the same second, so every read refreshes the search-attribute cache (a testing switch that
- * doubles the server's database transactions; the benchmark turns it off again through its overrides).
- */
-export const LOCAL_CLUSTER_DYNAMIC_CONFIG: Record<string, unknown> = { 'system.forceSearchAttributesCacheRefreshOnRead': true };
-
 /** Writes the dynamic config a local cluster run reads (the server polls that file) into `dir`: the shipped file, the
  *  local switches, then `overrides`. */
 export function writeDynamicConfig(dir: string, overrides: Record<string, unknown> | undefined): string {
   const base = (YAML.parse(fs.readFileSync(TEMPORAL_DYNAMIC_CONFIG_FILE, 'utf8')) ?? {}) as Record<string, unknown>;
-  for (const [key, value] of Object.entries({ ...LOCAL_CLUSTER_DYNAMIC_CONFIG, ...overrides })) base[key] = Array.isArray(value) ? value : [{ value }];
+  for (const [key, value] of Object.entries({ ...LOCAL_SERVER_DYNAMIC_CONFIG, ...overrides })) base[key] = Array.isArray(value) ? value : [{ value }];
   const file = path.join(dir, 'dynamicconfig.yaml');
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(file, `# Written by stack/temporal-cluster.ts from ${path.relative(PROJECT_ROOT, TEMPORAL_DYNAMIC_CONFIG_FILE)} and this run's overrides.\n${YAML.stringify(base)}`);

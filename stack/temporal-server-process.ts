@@ -6,7 +6,16 @@
 // their own readiness (a plain or an mTLS connection).
 import fs from 'node:fs';
 import path from 'node:path';
+import YAML from 'yaml';
 import { freePorts, spawnService, type ServiceProcess, type OutputTail } from './util';
+
+/**
+ * What a server this project starts locally (the PostgreSQL cluster of stack/temporal-cluster.ts, the single-node
+ * SQLite server below) turns on in dynamic config: it registers search attributes and starts workflows the same
+ * second, so every read refreshes the search-attribute cache. A testing switch that doubles the server's database
+ * transactions; the deployed config/temporal/dynamicconfig.yaml leaves it off and the benchmark turns it off again.
+ */
+export const LOCAL_SERVER_DYNAMIC_CONFIG: Record<string, unknown> = { 'system.forceSearchAttributesCacheRefreshOnRead': true };
 
 export interface TemporalServerProcessOptions {
   binary: string;
@@ -48,7 +57,8 @@ export async function spawnTemporalServer(options: TemporalServerProcessOptions)
   const { binary, dir } = options;
   const [frontend, frontendMembership, frontendHttp, history, historyMembership, matching, matchingMembership] = await freePorts(7);
   const dynamicConfig = path.join(dir, 'dynamicconfig.yaml');
-  fs.writeFileSync(dynamicConfig, `system.forceSearchAttributesCacheRefreshOnRead:\n  - value: true\n${options.dynamicConfig ?? ''}`);
+  const local = Object.fromEntries(Object.entries(LOCAL_SERVER_DYNAMIC_CONFIG).map(([key, value]) => [key, [{ value }]]));
+  fs.writeFileSync(dynamicConfig, `${YAML.stringify(local)}${options.dynamicConfig ?? ''}`);
   const sqlite = (name: string) => `
       sql:
         pluginName: sqlite
