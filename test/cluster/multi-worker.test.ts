@@ -128,11 +128,12 @@ test('100 courses on three workers, one SIGKILLed and one added mid-run: all com
   const openAtKill = (c: (typeof calls)[number]) => c.startedAt <= killAt + KILL_SLACK_MS && (c.endedAt ?? Infinity) >= killAt - KILL_SLACK_MS;
   const inFlightAtKill = calls.filter(openAtKill);
   const histories = await Promise.all(handles.map((h) => historyEvents(h)));
+  const activitiesPerCourse = histories.map(activities);
   // How each section's activity ended, from its course's history: the attempt that closed it and how the one before ended.
   const sectionActivity = (courseTitle: string, sectionTitle: string) => {
     const course = inputs.findIndex((i) => i.frontend_parameters.course_title === courseTitle);
     const index = inputs[course].analysis_result.recommended_structure.sections_breakdown.findIndex((p) => p.area === sectionTitle);
-    return activities(histories[course]).find((a) => a.activityType === 'generateSectionActivity' && a.sectionIndex === index && a.completed);
+    return activitiesPerCourse[course].find((a) => a.activityType === 'generateSectionActivity' && a.sectionIndex === index && a.completed);
   };
   const repeated = [...perSection.values()].filter((list) => list.length > 1);
   // Every section asked twice was first asked by an attempt that was running when the worker died and lost its
@@ -180,8 +181,8 @@ test('100 courses on three workers, one SIGKILLed and one added mid-run: all com
       .reduce((sum, [, n]) => sum + n, 0);
   const perWorker = trees.map(activitiesOf);
   // The scene the proof needs: work was still to be scheduled when the added worker began to poll.
-  const sectionsScheduledAfterAddedReady = histories
-    .flatMap((events) => activities(events))
+  const sectionsScheduledAfterAddedReady = activitiesPerCourse
+    .flat()
     .filter((a) => a.activityType === 'generateSectionActivity' && a.scheduledAt > added.readyAt).length;
   expect(sectionsScheduledAfterAddedReady).toBeGreaterThanOrEqual(COURSES);
   const survivors = [0, 2, 3];
