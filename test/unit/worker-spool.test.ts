@@ -145,6 +145,19 @@ test('an entry PostgreSQL refuses on the way back is set aside as *.rejected and
   expect((await Spool.open(dir)).depth()).toEqual({ ledger: 0, drafts: 0 });
 });
 
+test('observers hear of a flush once, however many callers wait for it', async () => {
+  const db = keyedDatabase();
+  const spool = await Spool.open(dir);
+  await spool.putLedger(row(1));
+  await spool.putDraft(draft());
+  spool.writeBackThrough(db.writer);
+  const events: string[] = [];
+  spool.observe((e) => events.push(`${e.action} ${e.kind} ${e.count}`));
+  const [first, second] = await Promise.all([spool.flush(), spool.flush()]);
+  expect(second).toBe(first);
+  expect(events).toEqual(['flushed ledger 1', 'flushed draft 1']);
+});
+
 test('a file that is not a whole, valid entry is set aside as *.corrupt and the valid ones still load', async () => {
   const spool = await Spool.open(dir);
   await spool.putLedger(row(1));
