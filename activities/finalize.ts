@@ -12,11 +12,15 @@ import {
 import { ErrorType, type CommitRequest, type FailureRecord, type GenerationMetadata } from '../workflows/types';
 import { assembleCourse } from './assemble';
 import { buildGenerationMetadata } from './generation-metadata';
+import type { Artifacts } from './db/artifacts';
+import type { Courses } from './db/courses';
+import type { Ledger } from './db/ledger';
 import type { createTextSanitizer } from './sanitize';
-import type { CourseStore } from './store';
 
 export interface FinalizeDeps {
-  store: CourseStore;
+  artifacts: Artifacts;
+  ledger: Ledger;
+  courses: Courses;
   sanitizer: ReturnType<typeof createTextSanitizer>;
 }
 
@@ -28,9 +32,9 @@ export function createFinalizeActivities(deps: FinalizeDeps) {
     async sanitizeCourseActivity(input: GenerationJobInput): Promise<{ lessonCount: number; changedStrings: number }> {
       const { runId, workflowId } = runIds();
       const plans = input.analysis_result.recommended_structure.sections_breakdown;
-      const metadata = await deps.store.loadArtifact<MetadataOutput>({ runId, kind: 'metadata' });
+      const metadata = await deps.artifacts.load<MetadataOutput>({ runId, kind: 'metadata' });
       const sections = await Promise.all(
-        plans.map((_, sectionIndex) => deps.store.loadArtifact<SectionOutput>({ runId, kind: 'section', sectionIndex })),
+        plans.map((_, sectionIndex) => deps.artifacts.load<SectionOutput>({ runId, kind: 'section', sectionIndex })),
       );
       const { value, changed } = deps.sanitizer.sanitizeDeep(assembleCourse(input, metadata, sections));
       const checked = CourseStructureSchema.safeParse(value);
@@ -42,8 +46,8 @@ export function createFinalizeActivities(deps: FinalizeDeps) {
         );
       }
       const key = { runId, workflowId, courseId: input.course_id };
-      await deps.store.saveArtifact({ ...key, kind: 'course_structure' }, checked.data);
-      await deps.store.saveArtifact({ ...key, kind: 'input' }, input);
+      await deps.artifacts.save({ ...key, kind: 'course_structure' }, checked.data);
+      await deps.artifacts.save({ ...key, kind: 'input' }, input);
       const lessonCount = checked.data.sections.reduce((sum, s) => sum + s.lessons.length, 0);
       return { lessonCount, changedStrings: changed };
     },
@@ -51,10 +55,10 @@ export function createFinalizeActivities(deps: FinalizeDeps) {
     /** One transaction upserting the course row; metadata computed from this run's ledger. */
     async commitCourseActivity(request: CommitRequest): Promise<GenerationMetadata> {
       const ids = runIds();
-      const structure = await deps.store.loadArtifact<CourseStructure>({ runId: ids.runId, kind: 'course_structure' });
-      const input = await deps.store.loadArtifact<GenerationJobInput>({ runId: ids.runId, kind: 'input' });
-      const metadata = buildGenerationMetadata(await deps.store.ledger(ids.runId), request, ids, new Date());
-      await deps.store.commitCourse({
+      const structure = await deps.artifacts.load<CourseStructure>({ runId: ids.runId, kind: 'course_structure' });
+      const input = await deps.artifacts.load<GenerationJobInput>({ runId: ids.runId, kind: 'input' });
+      const metadata = buildGenerationMetadata(await deps.ledger.ofRun(ids.runId), request, ids, new Date());
+      await deps.courses.commit({
         courseId: request.courseId,
         courseTitle: structure.course_title,
         structure,
@@ -66,7 +70,7 @@ export function createFinalizeActivities(deps: FinalizeDeps) {
     },
 
     async recordFailureActivity(record: FailureRecord): Promise<void> {
-      await deps.store.recordFailure({
+      await deps.courses.recordFailure({
         courseId: record.courseId,
         // The failed row has no sanitised structure; its title comes straight from the user.
         courseTitle: deps.sanitizer.sanitizeText(record.courseTitle),

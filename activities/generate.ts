@@ -28,7 +28,9 @@ import {
 import type { GenerationReceipt, LlmPhase } from '../workflows/types';
 import { callStructured, spendUnreadable, type LlmDeps, type StructuredCallResult } from './llm';
 import { mergeMetadata } from './metadata-merge';
-import type { CourseStore, DraftKind } from './store';
+import type { Artifacts } from './db/artifacts';
+import type { Drafts } from './db/drafts';
+import type { DraftKind } from './db/entries';
 import {
   buildCriticalMetadataMessages,
   buildMetadataMessages,
@@ -40,6 +42,8 @@ import {
 } from './prompts';
 
 export interface GenerateDeps extends LlmDeps {
+  drafts: Drafts;
+  artifacts: Artifacts;
   metadataModels: string[];
   metadataSupportModels: string[];
   sectionModels: string[];
@@ -76,12 +80,12 @@ export function generationInputHash(messages: ChatCompletionMessageParam[], mode
 
 /** Stores a section answer for this run and returns its receipt (what the workflow history carries). */
 export async function storeSectionDraft(
-  store: CourseStore,
+  artifacts: Artifacts,
   courseId: string,
   sectionIndex: number,
   result: Answer<SectionOutput>,
 ): Promise<GenerationReceipt> {
-  await store.saveArtifact(
+  await artifacts.save(
     { ...currentRun(), courseId, kind: 'section', sectionIndex, model: result.model, attempt: result.attempt },
     result.value,
   );
@@ -110,17 +114,17 @@ interface AnswerSource<T> {
 }
 
 /** This activity's stored answer, else an earlier run's draft for the same inputs, else a model call (stored at once). */
-async function answer<T>(store: CourseStore, source: AnswerSource<T>): Promise<Answer<T>> {
+async function answer<T>(deps: Pick<GenerateDeps, 'drafts' | 'ledger'>, source: AnswerSource<T>): Promise<Answer<T>> {
   const { activityId, attempt } = Context.current().info;
   const { runId, workflowId } = currentRun();
-  const own = await store.draftOfActivity(runId, activityId);
+  const own = await deps.drafts.ofActivity(runId, activityId);
   if (own) {
-    return { value: own.payload as T, model: own.model, attempt: own.attempt, repairs: [], ...(await store.activitySpend(runId, activityId)) };
+    return { value: own.payload as T, model: own.model, attempt: own.attempt, repairs: [], ...(await deps.ledger.activitySpend(runId, activityId)) };
   }
   if (!source.fresh) {
-    const draft = await store.reusableDraft({ ...source, excludeRunId: runId });
+    const draft = await deps.drafts.reusable({ ...source, excludeRunId: runId });
     if (draft) {
-      await store.recordReusedAnswer(
+      await deps.ledger.recordReusedAnswer(
         { courseId: source.courseId, workflowId, runId, activityId, phase: source.phase, sectionIndex: source.sectionIndex, attempt, model: draft.model },
         draft.runId,
       );
@@ -128,7 +132,7 @@ async function answer<T>(store: CourseStore, source: AnswerSource<T>): Promise<A
     }
   }
   const result = await source.call();
-  await store.saveDraft({
+  await deps.drafts.save({
     runId,
     workflowId,
     activityId,
@@ -162,7 +166,7 @@ export function createGenerateActivities(deps: GenerateDeps) {
       buildMessages: (input: GenerationJobInput, attempt: number) => ChatCompletionMessageParam[];
     },
   ): Promise<Answer<T>> {
-    const result = await answer<T>(deps.store, {
+    const result = await answer<T>(deps, {
       courseId: input.course_id,
       kind: call.kind,
       phase: call.phase,
@@ -181,7 +185,7 @@ export function createGenerateActivities(deps: GenerateDeps) {
           buildMessages: (attempt) => call.buildMessages(input, attempt),
         }),
     });
-    await deps.store.saveArtifact(
+    await deps.artifacts.save(
       { ...currentRun(), courseId: input.course_id, kind: call.kind, model: result.model, attempt: result.attempt },
       result.value,
     );
@@ -231,16 +235,16 @@ export function createGenerateActivities(deps: GenerateDeps) {
     /** METADATA_ROUTING=hybrid: the two halves of this run merged and validated as the run's metadata. */
     async mergeMetadataActivity(input: GenerationJobInput): Promise<{ title: string }> {
       const { runId, workflowId } = currentRun();
-      const critical = await deps.store.loadArtifact<MetadataCriticalOutput>({ runId, kind: 'metadata_critical' });
-      const support = await deps.store.loadArtifact<MetadataSupportOutput>({ runId, kind: 'metadata_support' });
+      const critical = await deps.artifacts.load<MetadataCriticalOutput>({ runId, kind: 'metadata_critical' });
+      const support = await deps.artifacts.load<MetadataSupportOutput>({ runId, kind: 'metadata_support' });
       const merged = mergeMetadata(critical, support);
-      await deps.store.saveArtifact({ runId, workflowId, courseId: input.course_id, kind: 'metadata' }, merged);
+      await deps.artifacts.save({ runId, workflowId, courseId: input.course_id, kind: 'metadata' }, merged);
       return { title: merged.course_title };
     },
 
     async generateSectionActivity(request: SectionRequest): Promise<GenerationReceipt> {
       const { input, sectionIndex } = request;
-      const result = await answer<SectionOutput>(deps.store, {
+      const result = await answer<SectionOutput>(deps, {
         courseId: input.course_id,
         kind: 'section',
         phase: 'section',
@@ -260,9 +264,9 @@ export function createGenerateActivities(deps: GenerateDeps) {
             buildMessages: (attempt) => buildSectionMessages(input, sectionIndex, attempt),
           }),
       });
-      const receipt = await storeSectionDraft(deps.store, input.course_id, sectionIndex, result);
+      const receipt = await storeSectionDraft(deps.artifacts, input.course_id, sectionIndex, result);
       // What this section met on its way tells SECTION_FANOUT=adaptive whether the provider is under pressure.
-      const throttled = result.attempt > 1 ? await deps.store.throttledAttempts(currentRun().runId, Context.current().info.activityId) : 0;
+      const throttled = result.attempt > 1 ? await deps.ledger.throttledAttempts(currentRun().runId, Context.current().info.activityId) : 0;
       return throttled > 0 ? { ...receipt, throttled } : receipt;
     },
 
@@ -276,10 +280,10 @@ export function createGenerateActivities(deps: GenerateDeps) {
       const inputHash = sectionHash(input, sectionIndex);
       const { activityId } = Context.current().info;
       const { runId } = currentRun();
-      if (!(await deps.store.draftOfActivity(runId, activityId))) {
-        await deps.store.rejectDrafts(input.course_id, sectionIndex, inputHash);
+      if (!(await deps.drafts.ofActivity(runId, activityId))) {
+        await deps.drafts.reject(input.course_id, sectionIndex, inputHash);
       }
-      const result = await answer<SectionOutput>(deps.store, {
+      const result = await answer<SectionOutput>(deps, {
         courseId: input.course_id,
         kind: 'section',
         phase: 'section',
@@ -298,7 +302,7 @@ export function createGenerateActivities(deps: GenerateDeps) {
             buildMessages: () => buildRepairMessages(input, sectionIndex, request),
           }),
       });
-      return storeSectionDraft(deps.store, input.course_id, sectionIndex, result);
+      return storeSectionDraft(deps.artifacts, input.course_id, sectionIndex, result);
     },
   };
 }

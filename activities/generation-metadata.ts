@@ -1,7 +1,7 @@
 // generation_metadata is computed from the ledger, so tokens and cost include failed attempts: what a course
 // really cost, not what its successful calls cost.
 import type { CommitRequest, GenerationMetadata } from '../workflows/types';
-import type { LedgerRow } from './store';
+import type { LedgerRow } from './db/ledger';
 
 export function mostFrequent(values: string[]): string {
   const counts = new Map<string, number>();

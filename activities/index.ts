@@ -3,6 +3,7 @@
 import { currentRun } from './current-run';
 import type OpenAI from 'openai';
 import type { GenerationSettings } from '../workflows/types';
+import type { Stores } from './db/stores';
 import { createFinalizeActivities } from './finalize';
 import { createGenerateActivities } from './generate';
 import { withHeartbeats } from './heartbeat';
@@ -12,11 +13,10 @@ import type { PriceTable } from './pricing';
 import { createQualityActivities } from './quality';
 import { createRegenerateActivities } from './regenerate';
 import type { createTextSanitizer } from './sanitize';
-import type { CourseStore } from './store';
 
 export interface ActivityDeps {
   settings: GenerationSettings;
-  store: CourseStore;
+  stores: Stores;
   prices: PriceTable;
   llm: {
     client: OpenAI;
@@ -41,6 +41,7 @@ export interface ActivityDeps {
 
 export function createActivities(deps: ActivityDeps) {
   const llm = { ...deps.llm, profile: providerProfile(deps.llm.provider ?? 'generic') };
+  const { ledger, drafts, artifacts, courses } = deps.stores;
   return {
     /** The worker's settings, recorded once in history (a local activity) so the workflow stays deterministic. */
     async loadSettingsActivity(): Promise<GenerationSettings> {
@@ -48,22 +49,24 @@ export function createActivities(deps: ActivityDeps) {
     },
     /** What this run has spent so far, failed attempts included: the budget guard's input. */
     async spentCostActivity(): Promise<number> {
-      return deps.store.spentCost(currentRun().runId);
+      return ledger.spentCost(currentRun().runId);
     },
-    ...createGenerateActivities({ ...llm, store: deps.store, prices: deps.prices }),
-    ...createJudgeActivities({ ...llm, store: deps.store, prices: deps.prices }),
+    ...createGenerateActivities({ ...llm, ledger, drafts, artifacts, prices: deps.prices }),
+    ...createJudgeActivities({ ...llm, ledger, artifacts, prices: deps.prices }),
     ...withHeartbeats(
       {
-        ...createQualityActivities({ store: deps.store, prices: deps.prices, embeddings: deps.embeddings }),
-        ...createFinalizeActivities({ store: deps.store, sanitizer: deps.sanitizer }),
+        ...createQualityActivities({ ledger, artifacts, prices: deps.prices, embeddings: deps.embeddings }),
+        ...createFinalizeActivities({ artifacts, ledger, courses, sanitizer: deps.sanitizer }),
       },
       deps.llm.heartbeatIntervalMs,
     ),
     ...createRegenerateActivities({
       ...llm,
-      store: deps.store,
+      ledger,
+      artifacts,
+      courses,
       prices: deps.prices,
-      quality: { store: deps.store, prices: deps.prices, embeddings: deps.embeddings },
+      quality: { ledger, artifacts, prices: deps.prices, embeddings: deps.embeddings },
       sanitizer: deps.sanitizer,
     }),
   };

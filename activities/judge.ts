@@ -5,10 +5,12 @@
 import { currentRun } from './current-run';
 import { JUDGE_SCHEMA_NAME, JudgeVerdictSchema, type GenerationJobInput, type SectionOutput } from '../workflows/schemas';
 import type { JudgeResult } from '../workflows/types';
+import type { Artifacts } from './db/artifacts';
 import { callStructured, spendUnreadable, type LlmDeps } from './llm';
 import { buildJudgeMessages } from './prompts';
 
 export interface JudgeDeps extends LlmDeps {
+  artifacts: Artifacts;
   judgeModels: string[];
   judgeTimeoutMs: number;
 }
@@ -24,7 +26,7 @@ export function createJudgeActivities(deps: JudgeDeps) {
   return {
     async judgeSectionActivity(request: JudgeRequest): Promise<JudgeResult> {
       const { input, sectionIndex } = request;
-      const section = await deps.store.loadArtifact<SectionOutput>({ runId: currentRun().runId, kind: 'section', sectionIndex });
+      const section = await deps.artifacts.load<SectionOutput>({ runId: currentRun().runId, kind: 'section', sectionIndex });
       const result = await callStructured(deps, {
         phase: 'validation',
         courseId: input.course_id,

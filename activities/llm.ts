@@ -2,7 +2,7 @@
 // own retries off (Temporal owns retrying), heartbeats while waiting (with the tokens streamed so far), the
 // response classified before it is parsed (llm-response.ts), and every HTTP call written to the ledger whatever
 // happens — the write sits in a `finally`, so even an unexpected throw leaves its row (in the worker's spool when
-// PostgreSQL is unreachable: store.ts, spool.ts).
+// PostgreSQL is unreachable: db/ledger.ts, db/spool.ts).
 import { Context } from '@temporalio/activity';
 import { currentRun } from './current-run';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
@@ -16,7 +16,8 @@ import { providerProfile, responseFormatFor, type ProviderKind, type ProviderPro
 import { classifyCompletion, emptyReport, readProviderReport, type ProviderReport } from './llm-response';
 import { streamCompletion, type RawCompletion, type StreamProgress } from './llm-stream';
 import { computeCostUsd, type PriceTable } from './pricing';
-import { isDatabaseUnreachable, type CourseStore } from './store';
+import { isDatabaseUnreachable } from './db/database';
+import type { Ledger } from './db/ledger';
 
 export { responseFormatFor };
 
@@ -65,7 +66,7 @@ export interface StructuredCallResult<T> {
 
 export interface LlmDeps {
   client: OpenAI;
-  store: CourseStore;
+  ledger: Ledger;
   prices: PriceTable;
   heartbeatIntervalMs: number;
   /** What the endpoint needs in a request; the generic profile when absent. */
@@ -156,7 +157,7 @@ export async function callStructured<T>(deps: LlmDeps, request: StructuredCallRe
     outcome = 'ok';
     errorMessage = null;
     // The answer is paid for and valid: a database outage must not throw it away (the caller may keep it).
-    const spendBefore = await deps.store.activitySpend(workflowExecution.runId, activityId).catch((error: unknown) => {
+    const spendBefore = await deps.ledger.activitySpend(workflowExecution.runId, activityId).catch((error: unknown) => {
       if (isDatabaseUnreachable(error)) return null;
       throw error;
     });
@@ -180,7 +181,7 @@ export async function callStructured<T>(deps: LlmDeps, request: StructuredCallRe
   } finally {
     clearInterval(heartbeat);
     const cost = costOf(deps.prices, model, report);
-    await deps.store.recordLlmCall({
+    await deps.ledger.recordLlmCall({
       courseId: request.courseId,
       workflowId: workflowExecution.workflowId,
       runId: workflowExecution.runId,

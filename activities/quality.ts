@@ -16,10 +16,12 @@ import {
   metadataText,
   sectionPlanText,
 } from './similarity';
-import type { CourseStore } from './store';
+import type { Artifacts } from './db/artifacts';
+import type { Ledger } from './db/ledger';
 
 export interface QualityDeps {
-  store: CourseStore;
+  ledger: Ledger;
+  artifacts: Artifacts;
   prices: PriceTable;
   embeddings: { client: OpenAI; model: string } | null;
 }
@@ -43,7 +45,7 @@ export function createPairScorer(deps: QualityDeps) {
     const { attempt, activityId } = context.info;
     const workflowExecution = currentRun();
     const started = Date.now();
-    const ledger = {
+    const call = {
       courseId,
       workflowId: workflowExecution.workflowId,
       runId: workflowExecution.runId,
@@ -58,16 +60,16 @@ export function createPairScorer(deps: QualityDeps) {
       response = await client.embeddings.create({ model, input: pairs.flat() }, { timeout: 60_000, signal: context.cancellationSignal });
     } catch (error) {
       const failure = toLlmFailure(error, { model, phase: 'validation', secrets: [client.apiKey] });
-      await deps.store.recordLlmCall({
-        ...ledger, promptTokens: 0, completionTokens: 0, costUsd: 0, costSource: null,
+      await deps.ledger.recordLlmCall({
+        ...call, promptTokens: 0, completionTokens: 0, costUsd: 0, costSource: null,
         latencyMs: Date.now() - started, outcome: failure.type ?? 'LLM_UNAVAILABLE', errorMessage: failure.message,
       });
       throw failure;
     }
     const promptTokens = response.usage?.prompt_tokens ?? 0;
     const { costUsd, source } = computeCostUsd(deps.prices, model, promptTokens, 0, (response.usage as { cost?: number })?.cost);
-    await deps.store.recordLlmCall({
-      ...ledger, promptTokens, completionTokens: 0, costUsd, costSource: source,
+    await deps.ledger.recordLlmCall({
+      ...call, promptTokens, completionTokens: 0, costUsd, costSource: source,
       latencyMs: Date.now() - started, outcome: 'ok', errorMessage: null,
     });
     const vectors = [...response.data].sort((a, b) => a.index - b.index).map((d) => d.embedding);
@@ -92,9 +94,9 @@ export function createQualityActivities(deps: QualityDeps) {
     async validateQualityActivity(input: GenerationJobInput): Promise<QualityResult> {
       const { runId } = currentRun();
       const plans = input.analysis_result.recommended_structure.sections_breakdown;
-      const metadata = await deps.store.loadArtifact<MetadataOutput>({ runId, kind: 'metadata' });
+      const metadata = await deps.artifacts.load<MetadataOutput>({ runId, kind: 'metadata' });
       const sections = await Promise.all(
-        plans.map((_, sectionIndex) => deps.store.loadArtifact<SectionOutput>({ runId, kind: 'section', sectionIndex })),
+        plans.map((_, sectionIndex) => deps.artifacts.load<SectionOutput>({ runId, kind: 'section', sectionIndex })),
       );
       const { scores, tokens, costUsd, backend } = await scorePairs(input.course_id, [
         [courseReferenceText(input), metadataText(metadata)],

@@ -22,10 +22,13 @@ import { mostFrequent } from './generation-metadata';
 import { callStructured, spendUnreadable, type LlmDeps } from './llm';
 import { buildSectionMessages } from './prompts';
 import { createPairScorer, overallScore, sectionPair, type QualityDeps } from './quality';
+import type { Artifacts } from './db/artifacts';
+import type { CourseRow, Courses } from './db/courses';
 import type { createTextSanitizer } from './sanitize';
-import type { CourseRow, CourseStore } from './store';
 
 export interface RegenerateDeps extends LlmDeps {
+  artifacts: Artifacts;
+  courses: Courses;
   sectionModels: string[];
   sectionTimeoutMs: number;
   quality: QualityDeps;
@@ -45,8 +48,8 @@ interface RegenerationRecord {
   at: string;
 }
 
-async function committedCourse(store: CourseStore, courseId: string): Promise<{ row: CourseRow; input: GenerationJobInput }> {
-  const row = await store.getCourse(courseId);
+async function committedCourse(courses: Courses, courseId: string): Promise<{ row: CourseRow; input: GenerationJobInput }> {
+  const row = await courses.get(courseId);
   if (!row || row.generation_status !== 'completed' || !row.generation_input) {
     throw ApplicationFailure.nonRetryable(`Course ${courseId} has no committed structure to regenerate`, ErrorType.VALIDATION_FAILED);
   }
@@ -65,8 +68,8 @@ export function createRegenerateActivities(deps: RegenerateDeps) {
     const { activityId } = Context.current().info;
     const { runId, workflowId } = currentRun();
     const { sectionIndex, courseId, receipt } = request;
-    const draft = await deps.store.loadArtifact<SectionOutput>({ runId, kind: 'section', sectionIndex });
-    const { input } = await committedCourse(deps.store, courseId);
+    const draft = await deps.artifacts.load<SectionOutput>({ runId, kind: 'section', sectionIndex });
+    const { input } = await committedCourse(deps.courses, courseId);
     const plan = input.analysis_result.recommended_structure.sections_breakdown[sectionIndex];
     const quality = await scorePairs(courseId, [sectionPair(plan, draft)]);
     const similarity = quality.scores[0];
@@ -94,7 +97,7 @@ export function createRegenerateActivities(deps: RegenerateDeps) {
       at: new Date().toISOString(),
     };
 
-    await deps.store.updateCommittedCourse(courseId, (row) => {
+    await deps.courses.updateCommitted(courseId, (row) => {
       const structure = structuredClone(row.course_structure) as CourseStructure;
       const metadata = structuredClone(row.generation_metadata) as GenerationMetadata & { regenerations?: RegenerationRecord[] };
       const history = metadata.regenerations ?? [];
@@ -129,7 +132,7 @@ export function createRegenerateActivities(deps: RegenerateDeps) {
   return {
     ...withHeartbeats({ commitRegeneratedSectionActivity }, deps.heartbeatIntervalMs),
     async regenerateSectionActivity(request: { courseId: string; sectionIndex: number; model?: string }): Promise<GenerationReceipt> {
-      const { row, input } = await committedCourse(deps.store, request.courseId);
+      const { row, input } = await committedCourse(deps.courses, request.courseId);
       const current = (row.generation_metadata as GenerationMetadata).model_used.per_section[request.sectionIndex];
       const result = await callStructured(deps, {
         phase: 'section',
@@ -144,7 +147,7 @@ export function createRegenerateActivities(deps: RegenerateDeps) {
       });
       // A regenerated answer is not kept across attempts: without its spend, the attempt fails as before.
       if (result.spendUnknown) throw spendUnreadable();
-      return storeSectionDraft(deps.store, request.courseId, request.sectionIndex, result);
+      return storeSectionDraft(deps.artifacts, request.courseId, request.sectionIndex, result);
     },
   };
 }

@@ -122,10 +122,10 @@ export async function openBenchEnv(options: BenchOptions): Promise<BenchEnv> {
       await built.close();
     });
 
-    // The worker's own wiring (workers/build-worker.ts), repeated for the baselines: same config, same store.
+    // The worker's own wiring (workers/build-worker.ts), repeated for the baselines: same config, same stores.
     const activities = createActivities({
       settings: config.settings,
-      store: built.store,
+      stores: built.stores,
       prices: loadPriceTable(config.llm.pricesFile),
       llm: { ...config.llm, client: createOpenAiClient(config.llm) },
       embeddings: null,

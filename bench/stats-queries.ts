@@ -10,7 +10,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Pool } from 'pg';
-import { CourseStore } from '../activities/store';
+import { Database } from '../activities/db/database';
+import { migrate } from '../activities/db/migrations';
 import { buildStatsReport } from '../client/stats/report';
 import { startEmbeddedPostgres } from '../stack/postgres';
 import { freePorts } from '../stack/util';
@@ -59,9 +60,9 @@ async function main(): Promise<void> {
   // The server stops at the end: an idle connection it closes must not crash the script.
   pool.on('error', () => undefined);
   try {
-    const store = CourseStore.fromUrl(databaseUrl);
-    await store.migrate();
-    await store.close();
+    const database = Database.fromUrl(databaseUrl);
+    await migrate(database);
+    await database.close();
     const existing = await pool.query('SELECT count(*)::int AS n FROM courses');
     if (existing.rows[0].n > 0) throw new Error(`${databaseUrl} already holds courses: give an empty database`);
     const end = new Date();

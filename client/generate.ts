@@ -2,11 +2,11 @@
 // Exit codes: 0 success, 1 the workflow failed, 2 the input was rejected before anything started.
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { CourseStore } from '../activities/store';
 import type { CourseStructure } from '../workflows/schemas';
 import { connectClient } from '../workers/temporal-connection';
 import type { GenerationMetadata, GenerationResult, GenerationSettings } from '../workflows/types';
 import { loadClientConfig, workflowUiLink, type ClientConfig } from './config';
+import { CourseRecords } from './course-records';
 import { InputError, readJobInput } from './input-file';
 import { watchProgress } from './progress-display';
 import { schedulingPriority } from './scheduling';
@@ -93,13 +93,13 @@ export async function readCommittedCourse(
   databaseUrl: string,
   courseId: string,
 ): Promise<{ structure: CourseStructure; metadata: GenerationMetadata }> {
-  const store = CourseStore.fromUrl(databaseUrl);
+  const records = CourseRecords.open(databaseUrl);
   try {
-    const row = await store.getCourse(courseId);
+    const row = await records.course(courseId);
     if (!row || row.generation_status !== 'completed') throw new Error(`Course ${courseId} has no committed structure`);
     return { structure: row.course_structure as CourseStructure, metadata: row.generation_metadata as GenerationMetadata };
   } finally {
-    await store.close();
+    await records.close();
   }
 }
 

@@ -12,15 +12,17 @@ import { createActivities, type Activities } from '../activities';
 import { createOpenAiClient } from '../activities/llm';
 import { loadPriceTable } from '../activities/pricing';
 import { createTextSanitizer } from '../activities/sanitize';
-import { defaultSpoolDir, Spool } from '../activities/spool';
-import { CourseStore } from '../activities/store';
+import { Database } from '../activities/db/database';
+import { migrate } from '../activities/db/migrations';
+import { defaultSpoolDir, Spool } from '../activities/db/spool';
+import { createStores, type Stores } from '../activities/db/stores';
 import { SEARCH_ATTRIBUTE_TYPES } from '../workflows/search-attributes';
 import type { WorkerConfig } from './config';
 import { connectWorkerConnection } from './temporal-connection';
 
 export interface BuiltWorker {
   worker: Worker;
-  store: CourseStore;
+  stores: Stores;
   connection: NativeConnection;
   /** Ledger rows and answers kept through a PostgreSQL outage (WORKER_SPOOL_DIR). */
   spool: Spool;
@@ -41,7 +43,7 @@ export interface BuildWorkerOptions {
 }
 
 export async function buildWorker(config: WorkerConfig, options: BuildWorkerOptions = {}): Promise<BuiltWorker> {
-  const store = CourseStore.fromUrl(config.databaseUrl);
+  const database = Database.fromUrl(config.databaseUrl);
   const ownsConnection = !options.connection;
   let connection: NativeConnection | undefined = options.connection;
   let flusher: SpoolFlusher | undefined;
@@ -50,16 +52,16 @@ export async function buildWorker(config: WorkerConfig, options: BuildWorkerOpti
     const spool = await Spool.open(config.spoolDir ?? defaultSpoolDir(config.temporal.taskQueue), (file, reason) =>
       corruptSpoolFiles.push({ file, reason }),
     );
-    store.useSpool(spool);
-    await store.migrate();
+    const stores = createStores(database, spool);
+    await migrate(database);
     // What an earlier process left on disk goes to PostgreSQL before any activity runs (best effort).
-    await store.flushSpool();
-    flusher = startSpoolFlusher(store);
+    await spool.flush();
+    flusher = startSpoolFlusher(spool);
     connection ??= await connectWorkerConnection(config.temporal);
     await assertSearchAttributes(connection, config.temporal.namespace);
     const real = createActivities({
         settings: config.settings,
-        store,
+        stores,
         prices: await loadPriceTable(config.llm.pricesFile),
         llm: { ...config.llm, client: createOpenAiClient(config.llm) },
         embeddings: config.embeddings
@@ -88,21 +90,21 @@ export async function buildWorker(config: WorkerConfig, options: BuildWorkerOpti
     });
     return {
       worker,
-      store,
+      stores,
       connection,
       spool,
       corruptSpoolFiles,
       async close() {
         // What PostgreSQL takes now is written; the rest stays on disk for the next start.
         flusher!.stop();
-        await store.flushSpool();
-        await store.close();
+        await spool.flush();
+        await database.close();
         if (ownsConnection) await connection!.close();
       },
     };
   } catch (error) {
     flusher?.stop();
-    await store.close();
+    await database.close();
     if (ownsConnection) await connection?.close();
     throw error;
   }
@@ -138,16 +140,16 @@ interface SpoolFlusher {
 }
 
 /** Retries spooled entries while there are any: every second at first, backing off to 30 s while PostgreSQL is down. */
-function startSpoolFlusher(store: CourseStore): SpoolFlusher {
+function startSpoolFlusher(spool: Spool): SpoolFlusher {
   const MIN_MS = 1_000;
   const MAX_MS = 30_000;
   let delay = MIN_MS;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   const tick = async () => {
-    const depth = store.spoolDepth();
-    if (depth && depth.ledger + depth.drafts > 0) {
-      const result = await store.flushSpool();
+    const depth = spool.depth();
+    if (depth.ledger + depth.drafts > 0) {
+      const result = await spool.flush();
       delay = result.error === undefined ? MIN_MS : Math.min(delay * 2, MAX_MS);
     } else {
       delay = MIN_MS;

@@ -1,7 +1,7 @@
 // The worker's configuration: read from the environment once, validated, with defaults that work offline where
 // a default makes sense. A missing LLM key is a start-up error, never a silent fallback to the simulator.
 import { z } from 'zod';
-import { defaultSpoolDir } from '../activities/spool';
+import { defaultSpoolDir } from '../activities/db/spool';
 import { detectProvider, PROVIDER_KINDS, providerProfile, type ProviderKind } from '../activities/llm-provider';
 import { DEFAULT_TASK_QUEUE, type FanoutMode, type GenerationSettings } from '../workflows/types';
 import {
@@ -109,7 +109,7 @@ const EnvSchema = z.object({
   // Unset: no HTTP port. Set: GET /metrics (Prometheus) and GET /healthz on this port.
   WORKER_HTTP_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   // Where the worker keeps ledger rows and answers PostgreSQL could not take during an outage until it is back
-  // (activities/spool.ts). Unset: a directory per task queue under the OS temp dir; set it to a persistent volume
+  // (activities/db/spool.ts). Unset: a directory per task queue under the OS temp dir; set it to a persistent volume
   // when the container's temp dir does not outlive a restart.
   WORKER_SPOOL_DIR: optionalString,
   LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),

@@ -1,7 +1,8 @@
 // What /healthz answers: is this worker able to do its job right now? Each check is bounded by a timeout, so a
 // hung dependency makes the worker unhealthy instead of hanging the probe.
 import type { NativeConnection, Worker } from '@temporalio/worker';
-import type { CourseStore } from '../activities/store';
+import type { Database } from '../activities/db/database';
+import type { Spool } from '../activities/db/spool';
 
 /** A poll lasts up to about a minute without tasks; the server records the poller when a poll starts. */
 const POLLER_FRESH_MS = 120_000;
@@ -9,7 +10,8 @@ const POLLER_FRESH_MS = 120_000;
 export interface HealthCheckDeps {
   worker: Worker;
   connection: NativeConnection;
-  store: CourseStore;
+  database: Database;
+  spool: Spool;
   namespace: string;
   taskQueue: string;
   timeoutMs?: number;
@@ -25,7 +27,7 @@ export interface HealthReport {
     database: { ok: boolean; detail: string };
   };
   /** Ledger rows and answers waiting on this worker's disk for PostgreSQL (informative: never unhealthy by itself). */
-  spool?: { ledger: number; drafts: number };
+  spool: { ledger: number; drafts: number };
 }
 
 const TASK_QUEUE_TYPES = { workflow: 1, activity: 2 } as const;
@@ -69,9 +71,9 @@ async function checkTemporal(deps: HealthCheckDeps, timeoutMs: number): Promise<
   }
 }
 
-async function checkDatabase(store: CourseStore, timeoutMs: number): Promise<{ ok: boolean; detail: string }> {
+async function checkDatabase(database: Database, timeoutMs: number): Promise<{ ok: boolean; detail: string }> {
   try {
-    await withTimeout(store.ping(), timeoutMs, 'PostgreSQL');
+    await withTimeout(database.ping(), timeoutMs, 'PostgreSQL');
     return { ok: true, detail: 'reachable' };
   } catch (error) {
     return { ok: false, detail: (error as Error).message };
@@ -83,11 +85,10 @@ export async function checkHealth(deps: HealthCheckDeps): Promise<HealthReport> 
   const status = deps.worker.getStatus();
   const workerOk =
     status.runState === 'RUNNING' && status.workflowPollerState === 'POLLING' && status.activityPollerState === 'POLLING';
-  const [temporal, database] = await Promise.all([checkTemporal(deps, timeoutMs), checkDatabase(deps.store, timeoutMs)]);
+  const [temporal, database] = await Promise.all([checkTemporal(deps, timeoutMs), checkDatabase(deps.database, timeoutMs)]);
   const worker = {
     ok: workerOk,
     detail: `run state ${status.runState}, workflow poller ${status.workflowPollerState}, activity poller ${status.activityPollerState}`,
   };
-  const spool = deps.store.spoolDepth();
-  return { healthy: worker.ok && temporal.ok && database.ok, checks: { worker, temporal, database }, ...(spool ? { spool } : {}) };
+  return { healthy: worker.ok && temporal.ok && database.ok, checks: { worker, temporal, database }, spool: deps.spool.depth() };
 }

@@ -1,10 +1,11 @@
-// The project's own Prometheus metrics (prom-client), fed by the ledger observer (CourseStore.observeLlmCalls) so
+// The project's own Prometheus metrics (prom-client), fed by the ledger observer (Ledger.observe) so
 // that every counter moves exactly when a ledger row is written, and by an activity interceptor for the sections in
 // flight. Label values are bounded: models outside the configured ladders and price table become "other", outcomes
 // outside the known failure types become "other"; no course or run id is ever a label.
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { LedgerEntry, SpoolObserver } from '../activities/store';
+import type { LedgerEntry } from '../activities/db/entries';
+import type { SpoolObserver } from '../activities/db/spool';
 import { ErrorType } from '../workflows/types';
 
 /** Seconds. The seeds observed 20 s metadata and 75 s section calls; timeouts are 60 s and 120 s. */
@@ -16,7 +17,7 @@ export interface LlmMetrics {
   registry: Registry;
   /** The ledger observer: one call of this per inserted llm_calls row. */
   record(entry: LedgerEntry): void;
-  /** The spool observer (CourseStore.observeSpool): entries spooled and flushed, and what is left on disk. */
+  /** The spool observer (Spool.observe): entries spooled and flushed, and what is left on disk. */
   spool: SpoolObserver;
   /** Counts section activities while they execute (coursegen_sections_in_flight). */
   activityInterceptor: ActivityInterceptorsFactory;

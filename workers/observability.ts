@@ -2,7 +2,8 @@
 // WORKER_HTTP_PORT) the HTTP port serving /metrics and /healthz.
 import { Context } from '@temporalio/activity';
 import type { Logger } from '@temporalio/common';
-import type { LedgerEntry, SpoolObserver } from '../activities/store';
+import type { LedgerEntry } from '../activities/db/entries';
+import type { SpoolObserver } from '../activities/db/spool';
 import type { BuiltWorker } from './build-worker';
 import type { WorkerConfig } from './config';
 import { checkHealth } from './health';
@@ -57,10 +58,10 @@ export async function observeWorker(
   built: BuiltWorker,
   options: { logger: Logger; metrics: LlmMetrics | null; sdkMetricsUrl: string | null },
 ): Promise<{ http: WorkerHttpServer | null }> {
-  built.store.observeLlmCalls(logLlmCall(options.logger));
-  if (options.metrics) built.store.observeLlmCalls(options.metrics.record);
-  built.store.observeSpool(logSpool(options.logger));
-  if (options.metrics) built.store.observeSpool(options.metrics.spool);
+  built.stores.ledger.observe(logLlmCall(options.logger));
+  if (options.metrics) built.stores.ledger.observe(options.metrics.record);
+  built.spool.observe(logSpool(options.logger));
+  if (options.metrics) built.spool.observe(options.metrics.spool);
   for (const { file, reason } of built.corruptSpoolFiles) {
     options.logger.warn('Spool file is not a valid entry: renamed to *.corrupt, not flushed', { dir: built.spool.dir, file, reason });
   }
@@ -75,7 +76,8 @@ export async function observeWorker(
       checkHealth({
         worker: built.worker,
         connection: built.connection,
-        store: built.store,
+        database: built.stores.database,
+        spool: built.spool,
         namespace: config.temporal.namespace,
         taskQueue: config.temporal.taskQueue,
       }),

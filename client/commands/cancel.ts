@@ -8,8 +8,8 @@
 // then aborts its HTTP request and writes a CANCELLED ledger row. So after the close we also wait (within the same
 // --timeout) for those rows of the sections that were in flight: the report then says the spending really stopped.
 import { WorkflowNotFoundError, type WorkflowExecutionStatusName } from '@temporalio/client';
-import { CourseStore } from '../../activities/store';
 import type { ClientConfig } from '../config';
+import { CourseRecords } from '../course-records';
 import { buildRunReport, type RunReport } from './run-report';
 import { formatRunReport } from './status';
 import { pollUntil, resolveWorkflowId, runCommand, UsageError, withClient, writeJson, type CommandIo, type RunSelector } from './shared';
@@ -106,15 +106,15 @@ function describeOutcome(o: CancelOutcome, timeoutS: number): string {
 
 /** Until every section in `numbers` has a ledger row in this run (aborted or, racing us, finished) or time is up. */
 async function waitForLedgerRows(config: ClientConfig, runId: string, numbers: number[], timeoutMs: number): Promise<void> {
-  const store = CourseStore.fromUrl(config.databaseUrl);
+  const records = CourseRecords.open(config.databaseUrl);
   try {
     await pollUntil(async () => {
-      const settled = new Set((await store.ledger(runId)).filter((r) => r.phase === 'section').map((r) => r.sectionIndex! + 1));
+      const settled = new Set((await records.ledger(runId)).filter((r) => r.phase === 'section').map((r) => r.sectionIndex! + 1));
       return numbers.every((n) => settled.has(n)) ? true : null;
     }, timeoutMs);
   } catch {
     // An unreadable database shows up in the report below; the cancel itself has happened.
   } finally {
-    await store.close();
+    await records.close();
   }
 }

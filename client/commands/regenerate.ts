@@ -4,7 +4,6 @@
 // Exit codes: 0 done, 1 the regeneration failed, 2 the request was rejected (no such course or section).
 import { Client, WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { CourseStore } from '../../activities/store';
 import type { courseRevisionWorkflow } from '../../workflows';
 import { regenerateSectionUpdate } from '../../workflows/messages';
 import type { CourseStructure } from '../../workflows/schemas';
@@ -16,6 +15,7 @@ import {
   type RegenerationResult,
 } from '../../workflows/types';
 import { loadClientConfig, workflowUiLink, type ClientConfig } from '../config';
+import { CourseRecords } from '../course-records';
 import { connectClient } from '../../workers/temporal-connection';
 
 export interface RegenerateOptions {
@@ -100,14 +100,14 @@ async function sendRegeneration(
 }
 
 async function committedSectionCount(databaseUrl: string, courseId: string): Promise<number> {
-  const store = CourseStore.fromUrl(databaseUrl);
+  const records = CourseRecords.open(databaseUrl);
   try {
-    const row = await store.getCourse(courseId);
+    const row = await records.course(courseId);
     if (!row || row.generation_status !== 'completed') {
       throw new RejectedRequest(`Course ${courseId} has no committed structure (status: ${row?.generation_status ?? 'not found'}); nothing to regenerate`);
     }
     return (row.course_structure as CourseStructure).sections.length;
   } finally {
-    await store.close();
+    await records.close();
   }
 }

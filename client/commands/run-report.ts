@@ -4,12 +4,14 @@
 // and PostgreSQL — the course row and the run's LLM-call ledger (model and attempt of every call).
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionStatusName } from '@temporalio/client';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
-import { CourseStore, type CourseRow, type LedgerRow } from '../../activities/store';
+import type { CourseRow } from '../../activities/db/courses';
+import type { LedgerRow } from '../../activities/db/ledger';
 import { getProgressQuery } from '../../workflows/messages';
 import { GenerationJobInputSchema, type CourseStructure } from '../../workflows/schemas';
 import { CourseCostUsdKey, CourseIdKey, CoursePhaseKey } from '../../workflows/search-attributes';
 import type { GenerationProgress } from '../../workflows/types';
 import { workflowUiLink, type ClientConfig } from '../config';
+import { CourseRecords } from '../course-records';
 import { courseIdOf } from './shared';
 
 /** A query waits for a worker; without one the server would hold it until the RPC deadline. */
@@ -135,14 +137,14 @@ async function addRecords(client: Client, config: ClientConfig, report: RunRepor
   const plan = await readSectionPlan(client, report.workflow_id, report.run_id).catch(() => null);
   let row: CourseRow | null = null;
   let ledger: LedgerRow[] = [];
-  const store = CourseStore.fromUrl(config.databaseUrl);
+  const records = CourseRecords.open(config.databaseUrl);
   try {
-    row = report.course_id ? await store.getCourse(report.course_id) : null;
-    ledger = await store.ledger(report.run_id);
+    row = report.course_id ? await records.course(report.course_id) : null;
+    ledger = await records.ledger(report.run_id);
   } catch (error) {
     report.notes.push(`PostgreSQL could not be read (${(error as Error).message}); course row and ledger are missing.`);
   } finally {
-    await store.close();
+    await records.close();
   }
 
   const sameRun = row?.run_id === report.run_id;

@@ -8,7 +8,8 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { Pool } from 'pg';
 import { chromium, type BrowserContext } from 'playwright-core';
-import { CourseStore } from '../../activities/store';
+import { Database } from '../../activities/db/database';
+import { migrate } from '../../activities/db/migrations';
 import { seedLedger } from '../../bench/ledger-fixture';
 import { statsCommand } from '../../client/commands/stats';
 import { loadClientConfig, type ClientConfig } from '../../client/config';
@@ -35,9 +36,9 @@ let browser: BrowserContext;
 beforeAll(async () => {
   if (!HAVE_CHROMIUM) return;
   db = await createScratchDatabase('coursegen_report');
-  const store = CourseStore.fromUrl(db.url);
-  await store.migrate();
-  await store.close();
+  const database = Database.fromUrl(db.url);
+  await migrate(database);
+  await database.close();
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'coursegen-stats-report-'));
   browser = await chromium.launchPersistentContext(path.join(dir, 'profile'), {
     executablePath: CHROMIUM,

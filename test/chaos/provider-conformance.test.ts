@@ -175,9 +175,9 @@ async function checkRow(pipeline: Pipeline, mode: Mode, p: Prepared, outcome: Aw
   const { exitCode, json, stderr } = outcome;
   const calls: CallRecord[] = pipeline.sim.stats().calls.filter((c) => c.courseTitle?.includes(marker));
   const targetCalls = calls.filter((c) => (row.target === 'metadata' ? c.kind === 'metadata' : c.sectionTitle?.includes(marker)));
-  const course = await pipeline.store.getCourse(input.course_id);
+  const course = await pipeline.stores.courses.get(input.course_id);
   const runId: string = json?.run_id ?? course?.run_id;
-  const ledger = (await pipeline.store.ledger(runId)).filter((r) => r.phase !== 'validation');
+  const ledger = (await pipeline.stores.ledger.ofRun(runId)).filter((r) => r.phase !== 'validation');
   const targetRows = ledger.filter((r) => (row.target === 'metadata' ? r.phase === 'metadata' : r.sectionIndex === 0));
 
   report(`conformance ${mode} ${row.name}`, {
@@ -268,8 +268,8 @@ describe.each<Mode>(['stream', 'plain'])('OpenRouter conformance (%s)', (mode) =
         await checkRow(context.pipeline, mode, prepared[i], outcomes[i]);
       } catch (error) {
         // The row's ledger, so a failure says what each call ended as.
-        const runId = outcomes[i].json?.run_id ?? (await context.pipeline.store.getCourse(prepared[i].input.course_id))?.run_id ?? '';
-        const rows = (await context.pipeline.store.ledger(runId)).map((r) => `${r.phase}${r.sectionIndex ?? ''}#${r.attempt} ${r.model} ${r.outcome}`);
+        const runId = outcomes[i].json?.run_id ?? (await context.pipeline.stores.courses.get(prepared[i].input.course_id))?.run_id ?? '';
+        const rows = (await context.pipeline.stores.ledger.ofRun(runId)).map((r) => `${r.phase}${r.sectionIndex ?? ''}#${r.attempt} ${r.model} ${r.outcome}`);
         failures.push(`${prepared[i].row.name}: ${(error as Error).message}\n  ledger: ${rows.join(', ')}`);
       }
     }
@@ -307,7 +307,7 @@ describe('streamed progress in heartbeats', () => {
     // Progress was reported while sections were still streaming, and it grew.
     expect(seen.length).toBeGreaterThanOrEqual(2);
     expect(Math.max(...seen)).toBeGreaterThan(Math.min(...seen));
-    const ledger = await context.pipeline.store.ledger(outcome.json.run_id);
+    const ledger = await context.pipeline.stores.ledger.ofRun(outcome.json.run_id);
     expect(ledger.filter((r) => r.phase !== 'validation').every((r) => r.streamed)).toBe(true);
   });
 });

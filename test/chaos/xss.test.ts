@@ -158,7 +158,7 @@ test('U+0000 in a model answer is dropped while parsing: no retry, nothing store
   const input = exampleInput({ sections: 2 });
   const { exitCode, json } = await pipeline.generate(input);
   expect(exitCode).toBe(0);
-  const ledger = await pipeline.store.ledger(json.run_id);
+  const ledger = await pipeline.stores.ledger.ofRun(json.run_id);
   report('XSS: U+0000 in a model answer', {
     retryCount: json.generation_metadata.retry_count,
     ledger: ledger.map((r) => `${r.phase}${r.sectionIndex ?? ''}#${r.attempt}:${r.outcome}`),

@@ -10,7 +10,7 @@
 // databaseOptions). After PostgreSQL is back, both recover on their own: the run completes, the course row is
 // written once, every LLM call is in the ledger once and no section was generated twice. A second case takes
 // PostgreSQL down while a section group is in flight: the group's answers arrive while neither the ledger nor
-// Temporal can take them, so the worker keeps them, with their ledger rows, in its spool (activities/spool.ts);
+// Temporal can take them, so the worker keeps them, with their ledger rows, in its spool (activities/db/spool.ts);
 // when both are back, Temporal retries the group's attempts and the worker answers them from the spool. So every
 // LLM call is in the ledger once, and every section is asked exactly once: the answers reach the worker (the
 // simulator stays up), and the retried attempts land on the same worker — its spool is local, so with several

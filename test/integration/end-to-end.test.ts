@@ -40,14 +40,14 @@ test('generates, validates, sanitises and commits the t053 course; the ledger ma
   expect(metadata.quality_scores.overall).toBeGreaterThanOrEqual(0.75);
   expect(metadata.quality_scores.sections_similarity).toHaveLength(8);
 
-  const ledger = await context.pipeline.store.ledger(metadata.run_id);
+  const ledger = await context.pipeline.stores.ledger.ofRun(metadata.run_id);
   expect(ledger).toHaveLength(stats.requests);
   expect(ledger.every((row) => row.outcome === 'ok' && row.courseId === input.course_id)).toBe(true);
   expect(ledger.filter((row) => row.phase.startsWith('metadata')).map((row) => [row.phase, row.model]).sort()).toEqual([
     ['metadata', 'qwen/qwen3-max'],
     ['metadata_support', 'openai/gpt-oss-120b'],
   ]);
-  const row = await context.pipeline.store.getCourse(input.course_id);
+  const row = await context.pipeline.stores.courses.get(input.course_id);
   expect(row).toMatchObject({ generation_status: 'completed', run_id: metadata.run_id });
 });
 
@@ -67,7 +67,7 @@ test('starting the same course again attaches to the finished run instead of gen
   const rerun = await context.pipeline.generate(input, { rerun: true });
   expect(rerun.exitCode).toBe(0);
   expect(rerun.json.run_id).not.toBe(first.json.run_id);
-  const row = await context.pipeline.store.getCourse(input.course_id);
+  const row = await context.pipeline.stores.courses.get(input.course_id);
   expect(row?.run_id).toBe(rerun.json.run_id);
 });
 

@@ -26,7 +26,7 @@ test('schema-invalid JSON from the tier-1 model: that section succeeds on tier 2
   expect(metadata.model_used.per_section).toEqual(['openai/gpt-oss-120b', 'qwen/qwen3-max', 'openai/gpt-oss-120b']);
   expect(metadata.retry_count.sections).toEqual([0, 1, 0]);
   expect(metadata.llm_calls).toEqual({ total: 5, failed: 1 });
-  const ledger = await context.pipeline.store.ledger(json.run_id);
+  const ledger = await context.pipeline.stores.ledger.ofRun(json.run_id);
   const failed = ledger.filter((row) => row.outcome !== 'ok');
   expect(failed).toHaveLength(1);
   expect(failed[0]).toMatchObject({ outcome: ErrorType.LLM_OUTPUT_INVALID, sectionIndex: 1, attempt: 1, model: 'openai/gpt-oss-120b' });
@@ -43,7 +43,7 @@ test('429 with Retry-After: the next attempt waits at least that long', async ()
   const calls = context.pipeline.sim.stats().calls.filter((c) => c.sectionTitle?.startsWith('Foundations'));
   expect(calls.map((c) => c.status)).toEqual([429, 200]);
   expect(calls[1].startedAt - calls[0].endedAt!).toBeGreaterThanOrEqual(3000);
-  const ledger = await context.pipeline.store.ledger(json.run_id);
+  const ledger = await context.pipeline.stores.ledger.ofRun(json.run_id);
   expect(ledger.find((row) => row.outcome === ErrorType.LLM_RATE_LIMITED)).toMatchObject({ sectionIndex: 0, attempt: 1 });
 });
 
@@ -77,9 +77,9 @@ test('a section that fails every attempt: siblings complete, the run fails namin
     'google/gemini-2.5-flash',
   ]);
   expect(sectionCalls.filter((c) => !c.sectionTitle?.startsWith('Discovery')).every((c) => c.status === 200)).toBe(true);
-  const row = await context.pipeline.store.getCourse(input.course_id);
+  const row = await context.pipeline.stores.courses.get(input.course_id);
   expect(row).toMatchObject({ generation_status: 'failed', failed_phase: 'generate_sections', error_type: ErrorType.SECTION_GENERATION_FAILED });
-  const ledger = await context.pipeline.store.ledger(row!.run_id);
+  const ledger = await context.pipeline.stores.ledger.ofRun(row!.run_id);
   expect(ledger.filter((r) => r.outcome === ErrorType.LLM_OUTPUT_INVALID)).toHaveLength(3);
   expect(ledger.filter((r) => r.phase === 'section' && r.outcome === 'ok')).toHaveLength(2);
 });

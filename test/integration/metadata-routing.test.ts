@@ -63,8 +63,8 @@ test('critical fields come from the critical model, the rest from the support mo
 
   // The committed course: each field from the half that owns it.
   const runId = json.run_id as string;
-  const criticalAnswer = await pipeline.store.loadArtifact<MetadataCriticalOutput>({ runId, kind: 'metadata_critical' });
-  const supportAnswer = await pipeline.store.loadArtifact<MetadataSupportOutput>({ runId, kind: 'metadata_support' });
+  const criticalAnswer = await pipeline.stores.artifacts.load<MetadataCriticalOutput>({ runId, kind: 'metadata_critical' });
+  const supportAnswer = await pipeline.stores.artifacts.load<MetadataSupportOutput>({ runId, kind: 'metadata_support' });
   const structure = CourseStructureSchema.parse(json.course_structure);
   expect({
     course_title: structure.course_title,
@@ -81,7 +81,7 @@ test('critical fields come from the critical model, the rest from the support mo
 
   // The ledger: one row per call, with its purpose, model, tokens and cost (this model's price × its tokens).
   const prices = loadPriceTable(pipeline.config.llm.pricesFile);
-  const ledger = await pipeline.store.ledger(runId);
+  const ledger = await pipeline.stores.ledger.ofRun(runId);
   const metadataRows = ledger.filter((r) => r.phase.startsWith('metadata'));
   expect(metadataRows.map((r) => [r.phase, r.model, r.outcome]).sort()).toEqual([
     ['metadata', CRITICAL, 'ok'],
@@ -118,7 +118,7 @@ test('a failing support call escalates on its own ladder; the critical call is n
       [SUPPORT, 500],
       [SUPPORT_SECOND, 200],
     ]);
-    const ledger = await pipeline.store.ledger(json.run_id);
+    const ledger = await pipeline.stores.ledger.ofRun(json.run_id);
     expect(ledger.filter((r) => r.phase.startsWith('metadata')).map((r) => [r.phase, r.attempt, r.model, r.outcome])).toEqual(
       expect.arrayContaining([
         ['metadata', 1, CRITICAL, 'ok'],
@@ -146,7 +146,7 @@ test('a failed course started again reuses both metadata halves', async () => {
     const first = await pipeline.generate(input);
     expect(first.exitCode).toBe(1);
     expect(first.stderr).toContain(ErrorType.SECTION_GENERATION_FAILED);
-    firstRunId = (await pipeline.store.getCourse(input.course_id))!.run_id;
+    firstRunId = (await pipeline.stores.courses.get(input.course_id))!.run_id;
   } finally {
     pipeline.sim.configure({ faults: [] });
   }
@@ -162,7 +162,7 @@ test('a failed course started again reuses both metadata halves', async () => {
       { section_number: null, from_run_id: firstRunId, model: SUPPORT, part: 'support' },
     ]),
   );
-  const ledger = await pipeline.store.ledger(second.json.run_id);
+  const ledger = await pipeline.stores.ledger.ofRun(second.json.run_id);
   expect(ledger.filter((r) => r.outcome === 'reused' && r.sectionIndex === null).map((r) => r.phase).sort()).toEqual(['metadata', 'metadata_support']);
 });
 
@@ -173,7 +173,7 @@ test('METADATA_ROUTING=single makes one metadata call on the metadata ladder', a
   expect(exitCode).toBe(0);
   const metadataCalls = callsOf('HYB4').filter((c) => c.kind === 'metadata');
   expect(metadataCalls.map((c) => [c.schema, c.model])).toEqual([[METADATA_SCHEMA_NAME, CRITICAL]]);
-  const ledger = await pipeline.store.ledger(json.run_id);
+  const ledger = await pipeline.stores.ledger.ofRun(json.run_id);
   expect(ledger.filter((r) => r.phase.startsWith('metadata')).map((r) => r.phase)).toEqual(['metadata']);
   const metadata = json.generation_metadata as GenerationMetadata;
   expect(metadata.model_used.metadata_support).toBeUndefined();

@@ -143,7 +143,7 @@ test('cancel: the run closes CANCELLED at once, in-flight LLM calls are aborted,
     expect(cancelled.json.in_flight).toEqual(inFlight);
     expect(cancelled.json.aborted).toEqual(inFlight);
 
-    const row = await context.pipeline.store.getCourse(input.course_id);
+    const row = await context.pipeline.stores.courses.get(input.course_id);
     expect(row).toMatchObject({
       generation_status: 'cancelled',
       error_type: 'CANCELLED',
@@ -155,7 +155,7 @@ test('cancel: the run closes CANCELLED at once, in-flight LLM calls are aborted,
     // Each in-flight call learnt of the cancellation through its heartbeat, aborted its HTTP request (the
     // simulator saw the connection close unanswered) and wrote a CANCELLED ledger row; none of them completed.
     const ledger = await eventually(async () => {
-      const rows = (await context.pipeline.store.ledger(live.run_id)).filter((r) => r.phase === 'section');
+      const rows = (await context.pipeline.stores.ledger.ofRun(live.run_id)).filter((r) => r.phase === 'section');
       return rows.length >= runningSections.length ? rows : null;
     }, 'a ledger row for every section call that was in flight', 20_000);
     expect(ledger.map((r) => r.sectionIndex).sort()).toEqual(runningSections.sort());

@@ -52,7 +52,7 @@ test('with QUALITY_REPAIR_ROUNDS=0 a section the model wrote about another subje
     expect(exitCode).toBe(1);
     expect(stderr).toContain(ErrorType.QUALITY_THRESHOLD_NOT_MET);
     expect(stderr).toMatch(/weakest sections: 2 "Prospecting and Account Research" 0\.[0-4]/);
-    const row = await pipeline.store.getCourse(input.course_id);
+    const row = await pipeline.stores.courses.get(input.course_id);
     expect(row).toMatchObject({ generation_status: 'failed', failed_phase: 'validate_quality' });
   } finally {
     await pipeline?.close();
@@ -73,7 +73,7 @@ test('with EMBEDDINGS_BASE_URL the scores come from the embeddings endpoint and 
     expect(metadata.quality_backend).toBe('embeddings:jina-embeddings-v3');
     expect(metadata.total_tokens.validation).toBeGreaterThan(0);
     expect(metadata.quality_scores.sections_similarity).toHaveLength(2);
-    const ledger = await pipeline.store.ledger(json.run_id);
+    const ledger = await pipeline.stores.ledger.ofRun(json.run_id);
     const validation = ledger.filter((r) => r.phase === 'validation');
     expect(validation).toHaveLength(1);
     expect(validation[0]).toMatchObject({ model: 'jina-embeddings-v3', outcome: 'ok' });
@@ -123,7 +123,7 @@ describe('judge-assisted quality', () => {
         expect(j.embedding_score).toBeGreaterThanOrEqual(THRESHOLD);
       }
       expect(metadata.repairs).toEqual([]);
-      const validation = (await pipeline.store.ledger(json.run_id)).filter((r) => r.phase === 'validation');
+      const validation = (await pipeline.stores.ledger.ofRun(json.run_id)).filter((r) => r.phase === 'validation');
       expect(validation.map((r) => r.sectionIndex).sort()).toEqual([0, 1, 2]);
       expect(validation.every((r) => r.outcome === 'ok' && r.model === TIER_1 && r.promptTokens > 0)).toBe(true);
       expect(pipeline.sim.stats().requestsByKind.judge).toBe(3);
@@ -201,7 +201,7 @@ describe('judge-assisted quality', () => {
       expect(metadata.model_used.per_section).toEqual([TIER_1, TIER_1, TIER_1]);
       expect(pipeline.sim.stats().requestsByKind.section).toBe(3);
       expect(pipeline.sim.stats().faultsInjected.paraphrase).toBe(1);
-      const validation = (await pipeline.store.ledger(json.run_id)).filter((r) => r.phase === 'validation');
+      const validation = (await pipeline.stores.ledger.ofRun(json.run_id)).filter((r) => r.phase === 'validation');
       expect(validation).toHaveLength(1);
       expect(validation[0]).toMatchObject({ sectionIndex: 0, model: TIER_1, outcome: 'ok' });
       // The verdict is in the progress query (and so in the Web UI's current details) too.
@@ -231,7 +231,7 @@ describe('judge-assisted quality', () => {
         expect(j.error).toContain(ErrorType.LLM_UNAVAILABLE);
       }
       // Each judge activity ran its whole ladder: three failed calls per section, each in the ledger.
-      const validation = (await pipeline.store.ledger(json.run_id)).filter((r) => r.phase === 'validation');
+      const validation = (await pipeline.stores.ledger.ofRun(json.run_id)).filter((r) => r.phase === 'validation');
       expect(validation).toHaveLength(6);
       expect(validation.every((r) => r.outcome === ErrorType.LLM_UNAVAILABLE)).toBe(true);
       expect(new Set(validation.map((r) => r.model))).toEqual(new Set([TIER_1, TIER_2, 'google/gemini-2.5-flash']));

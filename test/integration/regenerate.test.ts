@@ -26,7 +26,7 @@ test('a finished course: the section is rewritten by the next model and the row 
   const input = smallCourse();
   const first = await context.pipeline.generate(input);
   expect(first.exitCode).toBe(0);
-  const before = await context.pipeline.store.getCourse(input.course_id);
+  const before = await context.pipeline.stores.courses.get(input.course_id);
   const requestsBefore = context.pipeline.sim.stats().requestsByKind.section;
 
   const result = await regenerate(input.course_id, 2);
@@ -35,7 +35,7 @@ test('a finished course: the section is rewritten by the next model and the row 
   expect(result.json).toMatchObject({ section_number: 2, model: 'qwen/qwen3-max', workflow_id: `course-revision-${input.course_id}` });
   expect(context.pipeline.sim.stats().requestsByKind.section).toBe(requestsBefore + 1);
 
-  const after = await context.pipeline.store.getCourse(input.course_id);
+  const after = await context.pipeline.stores.courses.get(input.course_id);
   const metadata = after!.generation_metadata as any;
   expect(metadata.model_used.per_section).toEqual(['openai/gpt-oss-120b', 'qwen/qwen3-max']);
   expect(metadata.regenerations).toHaveLength(1);
@@ -46,7 +46,7 @@ test('a finished course: the section is rewritten by the next model and the row 
   const chosen = await regenerate(input.course_id, 1, 'google/gemini-2.5-flash');
   expect(chosen.exitCode).toBe(0);
   expect(chosen.json.model).toBe('google/gemini-2.5-flash');
-  const final = (await context.pipeline.store.getCourse(input.course_id))!.generation_metadata as any;
+  const final = (await context.pipeline.stores.courses.get(input.course_id))!.generation_metadata as any;
   expect(final.model_used.per_section).toEqual(['google/gemini-2.5-flash', 'qwen/qwen3-max']);
   expect(final.regenerations.map((r: any) => r.section_number)).toEqual([2, 1]);
 });
@@ -75,7 +75,7 @@ test('a running course takes the request as an Update, validated on arrival and 
     const update = handle.executeUpdate(regenerateSectionUpdate, { args: [{ section_number: 1 }] });
     const [outcome, regenerated] = await Promise.all([handle.result(), update]);
     expect(regenerated).toMatchObject({ section_number: 1, model: 'qwen/qwen3-max', workflow_id: handle.workflowId });
-    const row = await context.pipeline.store.getCourse(input.course_id);
+    const row = await context.pipeline.stores.courses.get(input.course_id);
     expect(row!.run_id).toBe(outcome.run_id);
     expect((row!.generation_metadata as any).regenerations).toHaveLength(1);
     expect((row!.generation_metadata as any).model_used.per_section[0]).toBe('qwen/qwen3-max');

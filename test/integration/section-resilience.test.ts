@@ -188,7 +188,7 @@ test('retrySectionsNow and useModel end a long wait at once; giveUp fails the ru
     expect(failed.exitCode).toBe(1);
     expect(failed.stderr).toContain(ErrorType.SECTION_GENERATION_FAILED);
     expect(failed.stderr).toContain(ErrorType.LLM_UNAVAILABLE);
-    const row = await pipeline.store.getCourse(abandoned.course_id);
+    const row = await pipeline.stores.courses.get(abandoned.course_id);
     expect(row).toMatchObject({ generation_status: 'failed', error_type: ErrorType.SECTION_GENERATION_FAILED });
     // The siblings finished; only section 1's ladder was spent, once.
     expect(sectionCalls(pipeline, abandoned)).toEqual({ 1: 3, 2: 1, 3: 1 });
@@ -205,7 +205,7 @@ test('a failed course started again pays only for the sections that failed; --fr
     const first = await pipeline.generate(input, { overrides: { minLessons: 1 } });
     expect(first.exitCode).toBe(1);
     expect(first.stderr).toContain(ErrorType.SECTION_GENERATION_FAILED);
-    const firstRunId = (await pipeline.store.getCourse(input.course_id))!.run_id;
+    const firstRunId = (await pipeline.stores.courses.get(input.course_id))!.run_id;
     expect(sectionCalls(pipeline, input)).toEqual({ 1: 1, 2: 3, 3: 1 });
 
     pipeline.sim.configure({ faults: [] });
@@ -224,7 +224,7 @@ test('a failed course started again pays only for the sections that failed; --fr
     ]);
     expect(metadata.llm_calls).toEqual({ total: 1, failed: 0 });
     expect(metadata.total_tokens.total).toBe(pipeline.sim.stats().totalTokens);
-    const ledger = await pipeline.store.ledger(second.json.run_id);
+    const ledger = await pipeline.stores.ledger.ofRun(second.json.run_id);
     expect(ledger.filter((r) => r.outcome === 'reused').map((r) => [r.phase, r.sectionIndex])).toEqual(
       expect.arrayContaining([['metadata', null], ['section', 0], ['section', 2]]),
     );
@@ -264,7 +264,7 @@ test('an answer stored before the worker could report it is used by the retry, n
     expect(sectionCalls(pipeline, input)).toEqual({ 1: 1, 2: 1, 3: 1 });
     const metadata = json.generation_metadata as GenerationMetadata;
     expect(metadata.model_used.per_section[0]).toBe(TIER_1);
-    const ledger = await pipeline.store.ledger(json.run_id);
+    const ledger = await pipeline.stores.ledger.ofRun(json.run_id);
     expect(ledger.filter((r) => r.phase === 'section' && r.sectionIndex === 0)).toHaveLength(1);
     report('answer kept across a lost report', { sectionCalls: sectionCalls(pipeline, input) });
   } finally {

@@ -95,7 +95,7 @@ test('SECTION_FANOUT=adaptive narrows the window when sections meet 429s, and sa
     const summaries = (await sectionSchedules(outcome.json.workflow_id)).map((s) => s.summary);
     expect(summaries.every((s) => / · window [1-4]\/4$/.test(s))).toBe(true);
     expect(summaries.filter((s) => s.endsWith('window 4/4')).length).toBeGreaterThanOrEqual(4);
-    const ledger = await context.pipeline.store.ledger(outcome.json.run_id);
+    const ledger = await context.pipeline.stores.ledger.ofRun(outcome.json.run_id);
     expect(ledger.filter((row) => row.outcome === 'LLM_RATE_LIMITED').length).toBeGreaterThan(0);
   } finally {
     context.pipeline.sim.configure({ faults: [] });

@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import type { Activities } from '../../activities';
-import { CourseStore } from '../../activities/store';
+import { Database } from '../../activities/db/database';
+import { createStores, type Stores } from '../../activities/db/stores';
 import { loadClientConfig, type ClientConfig } from '../../client/config';
 import { generateCommand } from '../../client/generate';
 import { startLlmSimulator, type LlmSimulator, type SimulatorOptions } from '../../simulator/server';
@@ -105,7 +106,8 @@ export interface Pipeline {
   sim: LlmSimulator;
   config: WorkerConfig;
   clientConfig: ClientConfig;
-  store: CourseStore;
+  /** The run's PostgreSQL as the test reads it (its own pool, not the worker's). */
+  stores: Stores;
   taskQueue: string;
   /** Runs `generate --json` for this input; returns the exit code, parsed stdout and stderr. */
   generate(input: unknown, options?: GenerateRunOptions): Promise<CliOutcome>;
@@ -164,21 +166,21 @@ export async function startPipeline(
     TEMPORAL_UI: stack.temporalUiUrl,
     ...options.env,
   });
-  const store = CourseStore.fromUrl(databaseUrl);
+  const stores = createStores(Database.fromUrl(databaseUrl));
   const running = built.worker.run();
 
   return {
     sim,
     config,
     clientConfig,
-    store,
+    stores,
     taskQueue,
     generate: (input, runOptions = {}) => runGenerate(clientConfig, input, runOptions),
     async close() {
       built.worker.shutdown();
       await running;
       await built.close();
-      await store.close();
+      await stores.database.close();
       await sim.close();
     },
   };

@@ -1,6 +1,6 @@
 import { assembleCourse, stableUuid } from '../../activities/assemble';
 import { buildGenerationMetadata } from '../../activities/generation-metadata';
-import type { LedgerRow } from '../../activities/store';
+import type { LedgerRow } from '../../activities/db/ledger';
 import { CourseStructureSchema, type MetadataOutput, type SectionOutput } from '../../workflows/schemas';
 import type { CommitRequest } from '../../workflows/types';
 import { exampleInput } from '../fixtures/example-input';

@@ -1,12 +1,13 @@
 // Every HTTP call leaves its ledger row, whatever happens after it: a body of the wrong shape, an answer found only
-// in `reasoning`, or a throw nobody expected. callStructured runs in a mock activity context with a recording store.
+// in `reasoning`, or a throw nobody expected. callStructured runs in a mock activity context with a recording ledger.
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import type OpenAI from 'openai';
 import { z } from 'zod';
 import { callStructured, type LlmDeps } from '../../activities/llm';
 import { providerProfile } from '../../activities/llm-provider';
-import type { CourseStore, LedgerEntry } from '../../activities/store';
+import type { LedgerEntry } from '../../activities/db/entries';
+import type { Ledger } from '../../activities/db/ledger';
 import { ErrorType } from '../../workflows/types';
 
 const Schema = z.object({ title: z.string().min(3) });
@@ -18,18 +19,18 @@ function fakeClient(respond: () => unknown): OpenAI {
   return { apiKey: 'sk-test-key-0123456789', chat: { completions: { create } } } as unknown as OpenAI;
 }
 
-function recordingStore(rows: LedgerEntry[]): CourseStore {
+function recordingLedger(rows: LedgerEntry[]): Ledger {
   return {
     recordLlmCall: async (entry: LedgerEntry) => void rows.push(entry),
     activitySpend: async () => ({ tokens: 0, costUsd: 0 }),
-  } as unknown as CourseStore;
+  } as unknown as Ledger;
 }
 
 async function call(respond: () => unknown, attempt = 1) {
   const rows: LedgerEntry[] = [];
   const deps: LlmDeps = {
     client: fakeClient(respond),
-    store: recordingStore(rows),
+    ledger: recordingLedger(rows),
     prices: { default: { input: 1, output: 2 } },
     heartbeatIntervalMs: 1_000,
     profile: providerProfile('openrouter'),

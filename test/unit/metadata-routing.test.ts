@@ -5,7 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { buildGenerationMetadata } from '../../activities/generation-metadata';
 import { mergeMetadata } from '../../activities/metadata-merge';
 import { buildCriticalMetadataMessages, buildMetadataMessages, buildSupportMetadataMessages } from '../../activities/prompts';
-import type { LedgerRow } from '../../activities/store';
+import type { LedgerRow } from '../../activities/db/ledger';
 import {
   MetadataCriticalOutputSchema,
   MetadataOutputSchema,

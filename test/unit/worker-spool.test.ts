@@ -1,13 +1,15 @@
-// The worker's spool (activities/spool.ts) and the store's use of it: entries survive a new process, a flush writes
-// each once and keeps what PostgreSQL did not take, a flush repeated after a crash cannot duplicate a row, a file
-// that is not a valid entry is set aside, and only an unreachable database (not a refused row) spools.
+// The worker's spool (activities/db/spool.ts) and the ledger's and drafts' use of it: entries survive a new process,
+// a flush writes each once and keeps what PostgreSQL did not take, a flush repeated after a crash cannot duplicate a
+// row, a file that is not a valid entry is set aside, and only an unreachable database (not a refused row) spools.
 import { ApplicationFailure } from '@temporalio/common';
 import { cp, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Pool } from 'pg';
-import { Spool, type SpoolWriter } from '../../activities/spool';
-import { CourseStore, isDatabaseUnreachable, type DraftEntry, type LedgerEntry } from '../../activities/store';
+import { Database, isDatabaseUnreachable } from '../../activities/db/database';
+import type { DraftEntry, LedgerEntry } from '../../activities/db/entries';
+import { Spool, type SpoolWriter } from '../../activities/db/spool';
+import { createStores } from '../../activities/db/stores';
 
 const row = (attempt: number, activityId = 'section-1'): LedgerEntry => ({
   courseId: '00000000-0000-4000-8000-000000000001',
@@ -42,6 +44,8 @@ const draft = (activityId = 'section-1'): DraftEntry => ({
   payload: { section_title: 'Basics', lessons: [] },
 });
 
+const connectionRefused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+
 /** A database keyed like PostgreSQL's unique keys: a second insert of the same key changes nothing. */
 function keyedDatabase() {
   const ledger = new Map<string, LedgerEntry>();
@@ -49,11 +53,11 @@ function keyedDatabase() {
   let failAfter = Infinity;
   const writer: SpoolWriter = {
     async ledger(entry) {
-      if (failAfter-- <= 0) throw new Error('connect ECONNREFUSED');
+      if (failAfter-- <= 0) throw connectionRefused();
       if (!ledger.has(`${entry.runId}/${entry.activityId}/${entry.attempt}`)) ledger.set(`${entry.runId}/${entry.activityId}/${entry.attempt}`, entry);
     },
     async draft(entry) {
-      if (failAfter-- <= 0) throw new Error('connect ECONNREFUSED');
+      if (failAfter-- <= 0) throw connectionRefused();
       if (!drafts.has(`${entry.runId}/${entry.activityId}`)) drafts.set(`${entry.runId}/${entry.activityId}`, entry);
     },
   };
@@ -88,14 +92,15 @@ test('a flush stops at the first write that fails with PostgreSQL unreachable an
   await spool.putLedger(row(1));
   await spool.putLedger(row(2));
   await spool.putDraft(draft());
+  spool.writeBackThrough(db.writer);
   db.failAfterWrites(1);
-  const first = await spool.flush(db.writer);
+  const first = await spool.flush();
   expect(first).toMatchObject({ ledger: 1, drafts: 0 });
   expect(first.error).toBeInstanceOf(Error);
   expect(spool.depth()).toEqual({ ledger: 1, drafts: 1 });
   expect((await Spool.open(dir)).depth()).toEqual({ ledger: 1, drafts: 1 });
   db.failAfterWrites(Infinity);
-  expect(await spool.flush(db.writer)).toEqual({ ledger: 1, drafts: 1 });
+  expect(await spool.flush()).toEqual({ ledger: 1, drafts: 1 });
   expect(spool.depth()).toEqual({ ledger: 0, drafts: 0 });
   expect(await readdir(dir)).toEqual([]);
   expect(db.ledger.size).toBe(2);
@@ -109,11 +114,13 @@ test('a flush repeated after a crash (written, files not yet removed) cannot dup
   await spool.putDraft(draft());
   const copy = `${dir}-copy`;
   await cp(dir, copy, { recursive: true });
-  await spool.flush(db.writer);
+  spool.writeBackThrough(db.writer);
+  await spool.flush();
   // The process died after the inserts and before the unlinks: the next start finds the same files.
   const restarted = await Spool.open(copy);
   expect(restarted.depth()).toEqual({ ledger: 1, drafts: 1 });
-  expect(await restarted.flush(db.writer)).toEqual({ ledger: 1, drafts: 1 });
+  restarted.writeBackThrough(db.writer);
+  expect(await restarted.flush()).toEqual({ ledger: 1, drafts: 1 });
   expect(db.ledger.size).toBe(1);
   expect(db.drafts.size).toBe(1);
   await rm(copy, { recursive: true, force: true });
@@ -125,17 +132,30 @@ test('an entry PostgreSQL refuses on the way back is set aside as *.rejected and
   await spool.putLedger(row(1));
   await spool.putLedger(row(2));
   const refused = Object.assign(new Error('value too long'), { code: '22001' });
-  const result = await spool.flush({
+  spool.writeBackThrough({
     ...db.writer,
     ledger: async (entry) => (entry.attempt === 1 ? Promise.reject(refused) : db.writer.ledger(entry)),
-    unreachable: isDatabaseUnreachable,
   });
+  const result = await spool.flush();
   expect(result).toMatchObject({ ledger: 1, drafts: 0, rejected: [{ reason: 'value too long' }] });
   expect(result.error).toBeUndefined();
   expect(spool.depth()).toEqual({ ledger: 0, drafts: 0 });
   expect([...db.ledger.values()].map((e) => e.attempt)).toEqual([2]);
   expect((await readdir(dir)).map((n) => n.endsWith('.json.rejected'))).toEqual([true]);
   expect((await Spool.open(dir)).depth()).toEqual({ ledger: 0, drafts: 0 });
+});
+
+test('observers hear of a flush once, however many callers wait for it', async () => {
+  const db = keyedDatabase();
+  const spool = await Spool.open(dir);
+  await spool.putLedger(row(1));
+  await spool.putDraft(draft());
+  spool.writeBackThrough(db.writer);
+  const events: string[] = [];
+  spool.observe((e) => events.push(`${e.action} ${e.kind} ${e.count}`));
+  const [first, second] = await Promise.all([spool.flush(), spool.flush()]);
+  expect(second).toBe(first);
+  expect(events).toEqual(['flushed ledger 1', 'flushed draft 1']);
 });
 
 test('a file that is not a whole, valid entry is set aside as *.corrupt and the valid ones still load', async () => {
@@ -182,27 +202,26 @@ function switchablePool() {
   return { pool, state };
 }
 
-test('the store spools a ledger row and an answer while PostgreSQL is unreachable, serves the answer from the spool, and flushes them once back', async () => {
+test('the ledger and the drafts spool while PostgreSQL is unreachable, the answer is served from the spool, and both are flushed once back', async () => {
   const { pool, state } = switchablePool();
-  const store = new CourseStore(pool);
   const spool = await Spool.open(dir);
-  store.useSpool(spool);
+  const { ledger, drafts } = createStores(new Database(pool), spool);
   const events: string[] = [];
-  store.observeSpool((e) => events.push(`${e.action} ${e.kind} ${e.count}`));
+  spool.observe((e) => events.push(`${e.action} ${e.kind} ${e.count}`));
   const inserted: LedgerEntry[] = [];
-  store.observeLlmCalls((e) => inserted.push(e));
+  ledger.observe((e) => inserted.push(e));
 
-  state.failure = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
-  await expect(store.recordLlmCall(row(1))).resolves.toBeUndefined();
-  await expect(store.saveDraft(draft())).resolves.toBeUndefined();
+  state.failure = connectionRefused();
+  await expect(ledger.recordLlmCall(row(1))).resolves.toBeUndefined();
+  await expect(drafts.save(draft())).resolves.toBeUndefined();
   expect(spool.depth()).toEqual({ ledger: 1, drafts: 1 });
   // The next attempt finds the answer without PostgreSQL (the flush before the lookup fails and keeps it).
-  await expect(store.draftOfActivity('run-1', 'section-1')).resolves.toEqual(draft());
+  await expect(drafts.ofActivity('run-1', 'section-1')).resolves.toEqual(draft());
   expect(events).toEqual(['spooled ledger 1', 'spooled draft 1']);
 
   state.failure = null;
   // The spend read flushes first: the spooled row counts once, from PostgreSQL.
-  await store.activitySpend('run-1', 'section-1');
+  await ledger.activitySpend('run-1', 'section-1');
   expect(spool.depth()).toEqual({ ledger: 0, drafts: 0 });
   expect(state.statements.filter((s) => s.startsWith('INSERT INTO'))).toEqual(['INSERT INTO llm_calls', 'INSERT INTO llm_drafts']);
   expect(inserted.map((e) => e.attempt)).toEqual([1]);
@@ -211,11 +230,10 @@ test('the store spools a ledger row and an answer while PostgreSQL is unreachabl
 
 test('a row PostgreSQL refuses (not unreachable) is not spooled: the error reaches the caller', async () => {
   const { pool, state } = switchablePool();
-  const store = new CourseStore(pool);
   const spool = await Spool.open(dir);
-  store.useSpool(spool);
+  const { ledger, drafts } = createStores(new Database(pool), spool);
   state.failure = Object.assign(new Error('value too long for type character varying'), { code: '22001' });
-  await expect(store.recordLlmCall(row(1))).rejects.toMatchObject({ type: 'DATABASE_ERROR' });
-  await expect(store.saveDraft(draft())).rejects.toMatchObject({ type: 'DATABASE_ERROR' });
+  await expect(ledger.recordLlmCall(row(1))).rejects.toMatchObject({ type: 'DATABASE_ERROR' });
+  await expect(drafts.save(draft())).rejects.toMatchObject({ type: 'DATABASE_ERROR' });
   expect(spool.depth()).toEqual({ ledger: 0, drafts: 0 });
 });

@@ -1,16 +1,18 @@
 // The worker's spool: where it keeps what it holds and PostgreSQL cannot take right now — ledger rows of calls it
 // has paid for and validated answers (drafts) — so that a database outage neither loses a ledger row nor makes the
 // next attempt of the activity pay for an answer this worker already has. One JSON file per entry, written to a
-// temporary name, synced and renamed, so a crash leaves either the whole entry or none. The store (store.ts) spools
-// only when the database is unreachable and flushes back idempotently: the ledger's unique key (run, activity,
-// attempt) and the drafts' (run, activity) make a second flush of the same entry a no-op.
+// temporary name, synced and renamed, so a crash leaves either the whole entry or none. The ledger and the drafts
+// keep an entry here only when the database is unreachable, and it goes back through their own inserts,
+// idempotently: the ledger's unique key (run, activity, attempt) and the drafts' (run, activity) make a second
+// write-back of the same entry a no-op.
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import type { LlmPhase } from '../workflows/types';
-import type { DraftEntry, LedgerEntry } from './store';
+import type { LlmPhase } from '../../workflows/types';
+import { isDatabaseUnreachable } from './database';
+import type { DraftEntry, LedgerEntry } from './entries';
 
 const nullable = <T extends z.ZodType>(schema: T) => schema.nullable().optional();
 
@@ -59,6 +61,12 @@ const SpoolFileSchema = z.discriminatedUnion('kind', [
 
 export type SpoolKind = 'ledger' | 'draft';
 
+/** One entry to keep, as its file holds it. */
+export type SpoolRecord = { kind: 'ledger'; entry: LedgerEntry } | { kind: 'draft'; entry: DraftEntry };
+
+/** Told when entries go to the spool (PostgreSQL unreachable) and when they reach PostgreSQL from it. */
+export type SpoolObserver = (event: { action: 'spooled' | 'flushed' | 'rejected'; kind: SpoolKind; count: number; depth: { ledger: number; drafts: number }; reason?: string }) => void;
+
 /** How far one flush got; `error` is the write that stopped it (the rest stays on disk). */
 export interface FlushResult {
   ledger: number;
@@ -68,11 +76,10 @@ export interface FlushResult {
   error?: unknown;
 }
 
+/** How entries go back to PostgreSQL: the ledger's and the drafts' own inserts. */
 export interface SpoolWriter {
   ledger(entry: LedgerEntry): Promise<void>;
   draft(draft: DraftEntry): Promise<void>;
-  /** True when a write failed because PostgreSQL is unreachable (retry later), false when it refused the entry. */
-  unreachable?(error: unknown): boolean;
 }
 
 /** Default directory: per task queue under the OS temp dir, so workers of different queues never share one. */
@@ -87,6 +94,8 @@ const draftFile = (runId: string, activityId: string) => `draft-${fileKey(runId,
 export class Spool {
   private readonly ledgerRows = new Map<string, LedgerEntry>();
   private readonly drafts = new Map<string, DraftEntry>();
+  private readonly observers: SpoolObserver[] = [];
+  private writer: SpoolWriter | null = null;
   private flushing: Promise<FlushResult> | null = null;
 
   private constructor(readonly dir: string) {}
@@ -120,6 +129,15 @@ export class Spool {
     return spool;
   }
 
+  /** Where flush writes entries back; until it is set, they stay on disk. */
+  writeBackThrough(writer: SpoolWriter): void {
+    this.writer = writer;
+  }
+
+  observe(observer: SpoolObserver): void {
+    this.observers.push(observer);
+  }
+
   depth(): { ledger: number; drafts: number } {
     return { ledger: this.ledgerRows.size, drafts: this.drafts.size };
   }
@@ -132,6 +150,18 @@ export class Spool {
   /** Ledger rows of one activity still here: their spend counts as much as the rows in PostgreSQL. */
   ledgerOf(runId: string, activityId: string): LedgerEntry[] {
     return [...this.ledgerRows.values()].filter((e) => e.runId === runId && e.activityId === activityId);
+  }
+
+  /**
+   * Keeps `record` when `error` says PostgreSQL is unreachable; false (nothing kept) when it answered and refused
+   * the entry, which the caller then reports as its own failure.
+   */
+  async keep(record: SpoolRecord, error: unknown): Promise<boolean> {
+    if (!isDatabaseUnreachable(error)) return false;
+    if (record.kind === 'ledger') await this.putLedger(record.entry);
+    else await this.putDraft(record.entry);
+    this.notify('spooled', record.kind, 1, error instanceof Error ? error.message : String(error));
+    return true;
   }
 
   async putLedger(entry: LedgerEntry): Promise<void> {
@@ -147,26 +177,29 @@ export class Spool {
   }
 
   /**
-   * Writes every entry with `writer`, ledger rows first, removing each file once its write succeeded; stops at
-   * the first failed write. One flush at a time: a caller arriving during a flush waits for that one.
+   * Writes every entry back, ledger rows first, removing each file once its write succeeded; stops at the first
+   * write that finds PostgreSQL unreachable. One flush at a time: a caller arriving during a flush waits for that
+   * one. Never throws; what it cannot write stays spooled.
    */
-  flush(writer: SpoolWriter): Promise<FlushResult> {
-    if (this.ledgerRows.size + this.drafts.size === 0) return Promise.resolve({ ledger: 0, drafts: 0 });
+  flush(): Promise<FlushResult> {
+    const writer = this.writer;
+    if (!writer || this.ledgerRows.size + this.drafts.size === 0) return Promise.resolve({ ledger: 0, drafts: 0 });
     this.flushing ??= this.flushAll(writer).finally(() => (this.flushing = null));
     return this.flushing;
   }
 
   private async flushAll(writer: SpoolWriter): Promise<FlushResult> {
     const result: FlushResult = { ledger: 0, drafts: 0 };
+    const rejected: Array<{ kind: SpoolKind; file: string; reason: string }> = [];
     // A refused entry is set aside so that it cannot hold back the entries after it; an unreachable database stops the flush.
-    const writeOne = async <T>(entries: Map<string, T>, name: string, write: () => Promise<void>): Promise<boolean> => {
+    const writeOne = async <T>(kind: SpoolKind, entries: Map<string, T>, name: string, write: () => Promise<void>): Promise<boolean> => {
       try {
         await write();
         await this.remove(name);
       } catch (error) {
-        if (!writer.unreachable || writer.unreachable(error)) throw error;
+        if (isDatabaseUnreachable(error)) throw error;
         await rename(path.join(this.dir, name), path.join(this.dir, `${name}.rejected`));
-        (result.rejected ??= []).push({ file: name, reason: error instanceof Error ? error.message : String(error) });
+        rejected.push({ kind, file: name, reason: error instanceof Error ? error.message : String(error) });
         entries.delete(name);
         return false;
       }
@@ -175,15 +208,31 @@ export class Spool {
     };
     try {
       for (const [name, entry] of [...this.ledgerRows]) {
-        if (await writeOne(this.ledgerRows, name, () => writer.ledger(entry))) result.ledger++;
+        if (await writeOne('ledger', this.ledgerRows, name, () => writer.ledger(entry))) result.ledger++;
       }
       for (const [name, draft] of [...this.drafts]) {
-        if (await writeOne(this.drafts, name, () => writer.draft(draft))) result.drafts++;
+        if (await writeOne('draft', this.drafts, name, () => writer.draft(draft))) result.drafts++;
       }
     } catch (error) {
       result.error = error;
     }
+    if (rejected.length > 0) result.rejected = rejected.map(({ file, reason }) => ({ file, reason }));
+    // Told here, once per flush, however many callers wait for it.
+    if (result.ledger > 0) this.notify('flushed', 'ledger', result.ledger);
+    if (result.drafts > 0) this.notify('flushed', 'draft', result.drafts);
+    for (const { kind, file, reason } of rejected) this.notify('rejected', kind, 1, `${file}: ${reason}`);
     return result;
+  }
+
+  private notify(action: 'spooled' | 'flushed' | 'rejected', kind: SpoolKind, count: number, reason?: string): void {
+    const depth = this.depth();
+    for (const observer of this.observers) {
+      try {
+        observer({ action, kind, count, depth, ...(reason ? { reason } : {}) });
+      } catch {
+        // Metrics and logs are best effort; the spool file is the record.
+      }
+    }
   }
 
   private async write(name: string, content: z.infer<typeof SpoolFileSchema>): Promise<void> {
